@@ -1,0 +1,37 @@
+import type { ObservableInput } from 'rxjs';
+import type { Event } from '../types/event.js';
+import type { InvocationContext } from './invocation-context.js';
+
+/**
+ * Something that takes a turn in a session: an LLM agent, a workflow of agents, or a program
+ * elsewhere. `run` yields events; the runner fills their ids, timestamps and authors, stores
+ * them and emits them.
+ */
+export interface Agent {
+  readonly name: string;
+  readonly description: string;
+  readonly subAgents: readonly Agent[];
+  /** Set by the runner (or a parent agent) to the agent that holds this one. */
+  parentAgent?: Agent | undefined;
+  /** False for workflow agents: the next turn is not routed back to them. Default true. */
+  readonly acceptsTransfer?: boolean;
+  /** Runs one turn of this agent; an Observable, async iterable, promise or array of events. */
+  run(context: InvocationContext): ObservableInput<Event>;
+}
+
+/** Finds an agent by name in the tree rooted at `root` (depth first), or undefined. */
+export function findAgent(root: Agent, name: string): Agent | undefined {
+  if (root.name === name) return root;
+  for (const child of root.subAgents) {
+    const found = findAgent(child, name);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The root of the tree `agent` belongs to, following `parentAgent` links. */
+export function rootAgentOf(agent: Agent): Agent {
+  let current = agent;
+  while (current.parentAgent) current = current.parentAgent;
+  return current;
+}

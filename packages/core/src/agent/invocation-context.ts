@@ -1,0 +1,65 @@
+import type { Agent } from './agent.js';
+import type { Content, Part } from '../types/content.js';
+import type { Session } from '../types/session.js';
+import type { MemoryEntry } from '../services/memory-service.js';
+import type { ArtifactVersion } from '../services/artifact-service.js';
+import type { ResolvedRunConfig } from '../run/run-config.js';
+
+/**
+ * The session state as an agent sees it during a run: app, user, session and temp keys.
+ * `set` is visible at once and is recorded into the `stateDelta` of the agent's next event.
+ */
+export interface StateView {
+  get<TValue = unknown>(key: string): TValue | undefined;
+  has(key: string): boolean;
+  set(key: string, value: unknown): void;
+  /** A copy of the whole merged state, pending writes included. */
+  toObject(): Record<string, unknown>;
+  /** Takes the writes not yet attached to an event (the runner calls this). */
+  takeDelta(): Record<string, unknown>;
+}
+
+/** The session's artifacts, with saves recorded into the next event's `artifactDelta`. */
+export interface ScopedArtifacts {
+  save(
+    filename: string,
+    artifact: Part,
+    options?: { customMetadata?: Record<string, unknown> },
+  ): Promise<number>;
+  load(filename: string, version?: number): Promise<Part | undefined>;
+  list(): Promise<string[]>;
+  versions(filename: string): Promise<number[]>;
+  info(filename: string, version?: number): Promise<ArtifactVersion | undefined>;
+  /** Takes the saves not yet attached to an event (the runner calls this). */
+  takeDelta(): Record<string, number>;
+}
+
+/** Everything an agent needs during one invocation (one user message and what follows). */
+export interface InvocationContext {
+  readonly invocationId: string;
+  /** The agent running now. */
+  readonly agent: Agent;
+  readonly appName: string;
+  readonly userId: string;
+  /** The live session: events appended during the run are pushed onto it. */
+  readonly session: Session;
+  /** The user's message that started this invocation. */
+  readonly userContent: Content;
+  readonly runConfig: ResolvedRunConfig;
+  /** Aborted when the caller unsubscribes or a guard trips. */
+  readonly signal: AbortSignal;
+  /** Dot-separated branch path for agents running in parallel branches. */
+  readonly branch?: string;
+  readonly state: StateView;
+  readonly artifacts?: ScopedArtifacts;
+  readonly memory?: { search(query: string, limit?: number): Promise<MemoryEntry[]> };
+  /** Memories the runner preloaded for this user message. */
+  readonly memories: readonly MemoryEntry[];
+  /** Counts one model call; throws MaxTurnsExceededError past `runConfig.maxTurns`. */
+  countModelCall(): void;
+  /** Ends the invocation after the current event: no more events, no further transfer. */
+  endInvocation(): void;
+  readonly ended: boolean;
+  /** The same context for another agent or branch (workflow agents use this for children). */
+  withAgent(agent: Agent, options?: { branch?: string }): InvocationContext;
+}

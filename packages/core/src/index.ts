@@ -1,0 +1,104 @@
+export { FerriteError, type FerriteErrorOptions } from './errors/ferrite-error.js';
+export { InvalidArgumentError } from './errors/invalid-argument-error.js';
+export { SessionExistsError } from './errors/session-exists-error.js';
+export { SessionNotFoundError } from './errors/session-not-found-error.js';
+export { StaleSessionError } from './errors/stale-session-error.js';
+export { SessionBusyError } from './errors/session-busy-error.js';
+export { ArtifactNotFoundError } from './errors/artifact-not-found-error.js';
+export { AgentNotFoundError } from './errors/agent-not-found-error.js';
+export { TransferLimitError } from './errors/transfer-limit-error.js';
+export { MaxTurnsExceededError } from './errors/max-turns-exceeded-error.js';
+export { RunTimeoutError } from './errors/run-timeout-error.js';
+export { OutputLimitError } from './errors/output-limit-error.js';
+export { ModelBehaviorError } from './errors/model-behavior-error.js';
+export { ModelError, type ModelErrorOptions } from './errors/model-error.js';
+export { ToolCallError } from './errors/tool-call-error.js';
+export { TargetError, type TargetErrorOptions } from './errors/target-error.js';
+export { InternalError } from './errors/internal-error.js';
+export { toFerriteError, isAbortError } from './errors/to-ferrite-error.js';
+
+export {
+  textOf,
+  userContent,
+  modelContent,
+  type Content,
+  type Part,
+  type InlineData,
+  type FileData,
+  type FunctionCall,
+  type FunctionResponse,
+} from './types/content.js';
+export {
+  createEvent,
+  newEventId,
+  isFinalResponse,
+  getFunctionCalls,
+  getFunctionResponses,
+  freezeEvent,
+  type Event,
+  type EventActions,
+  type EventInit,
+  type Usage,
+} from './types/event.js';
+export type { Session } from './types/session.js';
+
+export {
+  APP_PREFIX,
+  USER_PREFIX,
+  TEMP_PREFIX,
+  scopeOf,
+  splitStateDelta,
+  withoutTempKeys,
+  mergeState,
+  hasKeys,
+  type StateScope,
+  type StateTiers,
+} from './state/state-scope.js';
+export { validateName, isValidName, validateFilename } from './validation/names.js';
+
+export type {
+  SessionService,
+  CreateSessionOptions,
+  GetSessionOptions,
+  ListSessionsOptions,
+  ListSessionsResult,
+  DeleteSessionOptions,
+  AppendEventOptions,
+} from './services/session-service.js';
+export type {
+  ArtifactService,
+  ArtifactScope,
+  SaveArtifactOptions,
+  ArtifactFileOptions,
+  LoadArtifactOptions,
+  ArtifactVersion,
+} from './services/artifact-service.js';
+export type {
+  MemoryService,
+  MemoryEntry,
+  SearchMemoryOptions,
+  SearchMemoryResult,
+  Embedder,
+} from './services/memory-service.js';
+
+export { findAgent, rootAgentOf, type Agent } from './agent/agent.js';
+export type { InvocationContext, StateView, ScopedArtifacts } from './agent/invocation-context.js';
+export type {
+  Model,
+  ModelRequest,
+  ModelResponse,
+  GenerateOptions,
+  GenerateConfig,
+  ToolDeclaration,
+} from './model/model.js';
+export type { Tool, ToolContext } from './model/tool.js';
+export type { JsonSchema } from './model/json-schema.js';
+
+export {
+  resolveRunConfig,
+  DEFAULT_RUN_CONFIG,
+  type RunConfig,
+  type ResolvedRunConfig,
+  type StreamingMode,
+} from './run/run-config.js';
+export type { RunnerConfig, Plugin } from './run/runner-config.js';

@@ -1,0 +1,36 @@
+import type { EventActions } from '../types/event.js';
+import type { JsonSchema } from './json-schema.js';
+import type { ScopedArtifacts, StateView } from '../agent/invocation-context.js';
+import type { MemoryEntry } from '../services/memory-service.js';
+
+/** What a tool sees while it runs. */
+export interface ToolContext {
+  /** Id of the function call being answered. */
+  readonly functionCallId: string;
+  readonly invocationId: string;
+  readonly agentName: string;
+  readonly appName: string;
+  readonly userId: string;
+  readonly sessionId: string;
+  /** Session state; writes land in the tool response event's `stateDelta`. */
+  readonly state: StateView;
+  readonly artifacts?: ScopedArtifacts;
+  /** Searches the user's long-term memory; empty when no memory service is configured. */
+  searchMemory(query: string, limit?: number): Promise<MemoryEntry[]>;
+  /** Aborted when the run is cancelled or a guard trips. */
+  readonly signal: AbortSignal;
+  /** Control-flow actions for the response event (`transferToAgent`, `escalate`, `skipSummarization`). */
+  readonly actions: Partial<EventActions>;
+}
+
+/** Something the model can call. */
+export interface Tool {
+  readonly name: string;
+  readonly description: string;
+  /** JSON Schema of the arguments object. */
+  readonly parameters?: JsonSchema;
+  /** The call starts work that finishes outside this turn. */
+  readonly isLongRunning?: boolean;
+  /** Runs the tool; the result is sent back to the model (objects as they are, others wrapped as `{ result }`). */
+  execute(args: Record<string, unknown>, context: ToolContext): Promise<unknown>;
+}

@@ -1,0 +1,86 @@
+import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
+
+/** How events are delivered: `'sse'` emits partial text as it streams, `'none'` only whole events. */
+export type StreamingMode = 'none' | 'sse' | 'bidi';
+
+/** Per-run settings; every field is optional and has a default (guards are off when absent). */
+export interface RunConfig {
+  /** Default `'sse'`. */
+  streamingMode?: StreamingMode;
+  /** Model calls per run, all agents together; default 10. */
+  maxTurns?: number;
+  /** Transfers per run; default 10. */
+  maxTransfers?: number;
+  /** Guard: wall time from the moment the agent starts. */
+  maxDurationMs?: number;
+  /** Guard: characters of text in stored agent events. */
+  outputCharLimit?: number;
+  /** Newest events loaded per turn; default all. */
+  historyLimit?: number;
+  /** Memories preloaded per turn when a memory service is set; default 5. */
+  memoryTopK?: number;
+  /** Same-session runs in one Runner: wait in line or fail with SessionBusyError; default `'queue'`. */
+  concurrency?: 'queue' | 'reject';
+  /** Create the session when it does not exist; default true. */
+  autoCreateSession?: boolean;
+}
+
+/** A {@link RunConfig} with every defaulted field filled; absent guards stay absent. */
+export interface ResolvedRunConfig extends RunConfig {
+  readonly streamingMode: StreamingMode;
+  readonly maxTurns: number;
+  readonly maxTransfers: number;
+  readonly memoryTopK: number;
+  readonly concurrency: 'queue' | 'reject';
+  readonly autoCreateSession: boolean;
+}
+
+/** The defaults of {@link RunConfig}. */
+export const DEFAULT_RUN_CONFIG = Object.freeze({
+  streamingMode: 'sse',
+  maxTurns: 10,
+  maxTransfers: 10,
+  memoryTopK: 5,
+  concurrency: 'queue',
+  autoCreateSession: true,
+} as const satisfies ResolvedRunConfig);
+
+const NON_NEGATIVE_INTEGERS = [
+  'maxTurns',
+  'maxTransfers',
+  'historyLimit',
+  'memoryTopK',
+  'outputCharLimit',
+] as const;
+
+/**
+ * Merges run configs per key (later ones win; `undefined` values do not override), fills
+ * defaults, validates and freezes the result.
+ */
+export function resolveRunConfig(...configs: (RunConfig | undefined)[]): ResolvedRunConfig {
+  const merged: Record<string, unknown> = { ...DEFAULT_RUN_CONFIG };
+  for (const config of configs) {
+    if (!config) continue;
+    for (const [key, value] of Object.entries(config)) if (value !== undefined) merged[key] = value;
+  }
+  const resolved = merged as unknown as ResolvedRunConfig;
+  if (!['none', 'sse', 'bidi'].includes(resolved.streamingMode)) {
+    throw new InvalidArgumentError(`runConfig.streamingMode must be 'none', 'sse' or 'bidi'`);
+  }
+  if (!['queue', 'reject'].includes(resolved.concurrency)) {
+    throw new InvalidArgumentError(`runConfig.concurrency must be 'queue' or 'reject'`);
+  }
+  for (const key of NON_NEGATIVE_INTEGERS) {
+    const value = resolved[key];
+    if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+      throw new InvalidArgumentError(
+        `runConfig.${key} must be a non-negative integer, got ${String(value)}`,
+      );
+    }
+  }
+  const duration = resolved.maxDurationMs;
+  if (duration !== undefined && (typeof duration !== 'number' || !(duration > 0))) {
+    throw new InvalidArgumentError(`runConfig.maxDurationMs must be a positive number`);
+  }
+  return Object.freeze(resolved);
+}

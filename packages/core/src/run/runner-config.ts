@@ -1,0 +1,40 @@
+import type { Agent } from '../agent/agent.js';
+import type { InvocationContext } from '../agent/invocation-context.js';
+import type { ArtifactService } from '../services/artifact-service.js';
+import type { MemoryService } from '../services/memory-service.js';
+import type { SessionService } from '../services/session-service.js';
+import type { Content } from '../types/content.js';
+import type { Event } from '../types/event.js';
+import type { RunConfig } from './run-config.js';
+
+type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * Hooks around a run, called in registration order, each seeing the previous one's output.
+ */
+export interface Plugin {
+  readonly name: string;
+  /** Returning a Content ends the run with one stored event authored by the root agent. */
+  beforeRun?(context: InvocationContext): MaybePromise<Content | undefined | void>;
+  /** Returning a Content replaces the user message (the replacement is what is stored). */
+  onUserMessage?(
+    context: InvocationContext,
+    message: Content,
+  ): MaybePromise<Content | undefined | void>;
+  /** Returning an Event replaces it (its id, invocationId and timestamp are kept). */
+  onEvent?(context: InvocationContext, event: Event): MaybePromise<Event | undefined | void>;
+  afterRun?(context: InvocationContext): MaybePromise<void>;
+}
+
+/** Everything a Runner is made of. */
+export interface RunnerConfig {
+  appName: string;
+  /** The root of the agent tree. */
+  agent: Agent;
+  sessionService: SessionService;
+  artifactService?: ArtifactService;
+  memoryService?: MemoryService;
+  /** Defaults for every run; `run(..., { runConfig })` overrides per key. */
+  runConfig?: RunConfig;
+  plugins?: Plugin[];
+}

@@ -1,0 +1,7 @@
+export {
+  ScriptedModel,
+  abortableDelay,
+  untilAborted,
+  type ScriptedTurn,
+  type ScriptedModelOptions,
+} from './scripted-model.js';

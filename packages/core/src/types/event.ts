@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import type { Content, FunctionCall, FunctionResponse } from './content.js';
+
+/** Side effects an event carries: state and artifact changes, control flow. */
+export interface EventActions {
+  /** State keys written by this step; always present, may be `{}`. */
+  stateDelta: Record<string, unknown>;
+  /** Artifact filename -> version saved in this step. */
+  artifactDelta: Record<string, number>;
+  /** Name of the agent that should continue the invocation. */
+  transferToAgent?: string;
+  /** Asks the enclosing loop agent to stop. */
+  escalate?: boolean;
+  /** The tool result is the final answer; the model is not asked to summarise it. */
+  skipSummarization?: boolean;
+}
+
+/** Token counts of one model call. */
+export interface Usage {
+  inputTokens?: number;
+  outputTokens?: number;
+}
+
+/** One thing that happened in a session: a user message, a model reply, a tool call or result. */
+export interface Event {
+  id: string;
+  invocationId: string;
+  /** `'user'` or the name of the agent that produced it. */
+  author: string;
+  /** Dot-separated path of agent names, for agents running in parallel branches. */
+  branch?: string;
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+  content?: Content;
+  /** A streamed fragment: emitted, never stored. */
+  partial?: boolean;
+  turnComplete?: boolean;
+  errorCode?: string;
+  errorMessage?: string;
+  actions: EventActions;
+  longRunningToolIds?: string[];
+  customMetadata?: Record<string, unknown>;
+  usage?: Usage;
+}
+
+/** What {@link createEvent} takes: any event fields, with `actions` fields optional. */
+export type EventInit = Partial<Omit<Event, 'actions'>> & { actions?: Partial<EventActions> };
+
+/** Creates a fresh event id. */
+export function newEventId(): string {
+  return randomUUID();
+}
+
+/** Builds a complete {@link Event}, filling id, timestamp, actions and empty invocation/author. */
+export function createEvent(init: EventInit = {}): Event {
+  const { actions, ...rest } = init;
+  return {
+    ...rest,
+    id: init.id ?? newEventId(),
+    invocationId: init.invocationId ?? '',
+    author: init.author ?? '',
+    timestamp: init.timestamp ?? Date.now(),
+    actions: {
+      ...actions,
+      stateDelta: actions?.stateDelta ?? {},
+      artifactDelta: actions?.artifactDelta ?? {},
+    },
+  };
+}
+
+/** The function calls in an event's content, in order. */
+export function getFunctionCalls(event: Pick<Event, 'content'>): FunctionCall[] {
+  const calls: FunctionCall[] = [];
+  for (const part of event.content?.parts ?? [])
+    if (part.functionCall) calls.push(part.functionCall);
+  return calls;
+}
+
+/** The function responses in an event's content, in order. */
+export function getFunctionResponses(event: Pick<Event, 'content'>): FunctionResponse[] {
+  const responses: FunctionResponse[] = [];
+  for (const part of event.content?.parts ?? []) {
+    if (part.functionResponse) responses.push(part.functionResponse);
+  }
+  return responses;
+}
+
+/**
+ * True when the event is a final response for the user: not partial and without function
+ * calls or responses; or a tool result that skips summarisation; or long-running tool calls.
+ */
+export function isFinalResponse(event: Event): boolean {
+  if (event.actions.skipSummarization || (event.longRunningToolIds?.length ?? 0) > 0) return true;
+  return (
+    !event.partial &&
+    getFunctionCalls(event).length === 0 &&
+    getFunctionResponses(event).length === 0
+  );
+}
+
+/** Freezes an event and everything inside it, so it can be shared without copying. */
+export function freezeEvent(event: Event): Readonly<Event> {
+  return deepFreeze(event);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  return Object.freeze(value);
+}
