@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite: lint (cached by turbo), type-check (tsc -b), every vitest project.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export TURBO_TELEMETRY_DISABLED=1
+bash scripts/bootstrap.sh
+bash scripts/ensure-postgres.sh
+pnpm exec turbo run lint --output-logs=errors-only
+pnpm exec tsc -b
+pnpm exec vitest run "$@"
