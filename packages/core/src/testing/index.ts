@@ -5,3 +5,8 @@ export {
   type ScriptedTurn,
   type ScriptedModelOptions,
 } from './scripted-model.js';
+export type { ContractFactory } from './contract-factory.js';
+export { expectFerriteError, randomAppName } from './expect-ferrite-error.js';
+export { sessionServiceContract } from './session-service-contract.js';
+export { artifactServiceContract } from './artifact-service-contract.js';
+export { memoryServiceContract, type MemoryContractOptions } from './memory-service-contract.js';

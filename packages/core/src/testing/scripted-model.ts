@@ -17,6 +17,8 @@ export interface ScriptedModelOptions {
   chunkSize?: number;
   /** Waits this long before each yielded response (default 0), honouring the abort signal. */
   delayMs?: number;
+  /** Keeps a copy of every request in `requests` (default true); benchmarks turn it off. */
+  recordRequests?: boolean;
 }
 
 /**
@@ -40,12 +42,15 @@ export class ScriptedModel implements Model {
   readonly #turns: ScriptedTurn[];
   readonly #chunkSize: number;
   readonly #delayMs: number;
+  readonly #recordRequests: boolean;
+  #calls = 0;
 
   constructor(turns: ScriptedTurn[], options: ScriptedModelOptions = {}) {
     this.#turns = [...turns];
     this.name = options.name ?? 'scripted';
     this.#chunkSize = Math.max(1, options.chunkSize ?? 8);
     this.#delayMs = options.delayMs ?? 0;
+    this.#recordRequests = options.recordRequests ?? true;
   }
 
   /** Scripted answers not yet used. */
@@ -59,13 +64,12 @@ export class ScriptedModel implements Model {
   }
 
   async *generate(request: ModelRequest, options: GenerateOptions): AsyncGenerator<ModelResponse> {
-    this.requests.push(structuredClone(request));
+    this.#calls += 1;
+    if (this.#recordRequests) this.requests.push(structuredClone(request));
     options.signal.throwIfAborted();
     let turn = this.#turns.shift();
     if (turn === undefined) {
-      throw new ModelError(
-        `ScriptedModel '${this.name}' has no answer left for call ${this.requests.length}`,
-      );
+      throw new ModelError(`ScriptedModel '${this.name}' has no answer left for call ${this.#calls}`);
     }
     while (typeof turn === 'function') turn = await turn(request, options);
     if (turn instanceof Error) throw turn;

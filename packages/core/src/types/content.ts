@@ -31,6 +31,8 @@ export interface Part {
   text?: string;
   /** Marks a text part as the model's reasoning rather than its answer. */
   thought?: boolean;
+  /** Opaque signature of the model's reasoning (Gemini), sent back unchanged with this part. */
+  thoughtSignature?: string;
   inlineData?: InlineData;
   fileData?: FileData;
   functionCall?: FunctionCall;

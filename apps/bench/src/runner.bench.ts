@@ -1,0 +1,202 @@
+// Runner overhead: the same three-event agent turn (function call, function response, final
+// text) consumed directly versus through Runner + InMemorySessionService; long sessions;
+// heap growth after many sessions.
+import { lastValueFrom } from 'rxjs';
+import {
+  createEvent,
+  userContent,
+  type Agent,
+  type Event,
+  type SessionService,
+} from '@ferrite/core';
+import { Runner } from '@ferrite/runner';
+import { InMemorySessionService } from '@ferrite/session';
+import { heapUsedBytes, ratio, report, type Measurement } from './harness.js';
+
+const EVENTS_PER_TURN = 3;
+const TURNS = 10_000;
+
+async function* threeEvents(): AsyncGenerator<Event> {
+  yield createEvent({
+    content: {
+      role: 'model',
+      parts: [{ functionCall: { id: 'c1', name: 'get_weather', args: { city: 'Lisbon' } } }],
+    },
+  });
+  yield createEvent({
+    content: {
+      role: 'user',
+      parts: [{ functionResponse: { id: 'c1', name: 'get_weather', response: { sky: 'clear' } } }],
+    },
+  });
+  yield createEvent({ content: { role: 'model', parts: [{ text: 'It is sunny in Lisbon.' }] } });
+}
+
+const agent: Agent = {
+  name: 'weather',
+  description: 'answers with a tool call, its result and a final text',
+  subAgents: [],
+  run: () => threeEvents(),
+};
+
+function newRunner(sessionService: SessionService = new InMemorySessionService()): Runner {
+  return new Runner({
+    appName: 'bench',
+    agent,
+    sessionService,
+    runConfig: { streamingMode: 'none' },
+  });
+}
+
+async function turn(runner: Runner, sessionId: string): Promise<void> {
+  await lastValueFrom(runner.run('u1', sessionId, userContent('Weather in Lisbon?')));
+}
+
+/** A store that keeps nothing: isolates the Runner's own cost from the session store's. */
+const nullStore: SessionService = {
+  createSession: async (options) => ({
+    id: options.sessionId ?? 'x',
+    appName: options.appName,
+    userId: options.userId,
+    state: {},
+    events: [],
+    lastUpdateTime: 0,
+    revision: 0,
+  }),
+  getSession: async () => undefined,
+  listSessions: async () => ({ sessions: [] }),
+  deleteSession: async () => undefined,
+  appendEvent: async ({ event }) => event,
+};
+
+/**
+ * Like `measure`, but counts this process's CPU time rather than wall time: the machine is
+ * shared, and CPU time is what the runner itself costs.
+ */
+async function measureCpu(
+  name: string,
+  run: (index: number) => unknown,
+  operations: number,
+  perCall: number,
+  warmup: number,
+): Promise<Measurement> {
+  for (let i = 0; i < warmup; i += perCall) await run(i);
+  const start = process.cpuUsage();
+  for (let i = 0; i < operations; i += perCall) await run(warmup + i);
+  const used = process.cpuUsage(start);
+  const totalMs = (used.user + used.system) / 1000;
+  return {
+    name,
+    operations,
+    totalMs,
+    microsPerOp: (totalMs * 1000) / operations,
+    opsPerSecond: operations / (totalMs / 1000),
+  };
+}
+
+/** Best of several interleaved rounds, so load from other processes hits every case alike. */
+async function bestOf(
+  rounds: number,
+  cases: Record<string, (index: number) => unknown>,
+  operations: number,
+  perCall: number,
+): Promise<Measurement[]> {
+  const best = new Map<string, Measurement>();
+  for (let round = 0; round < rounds; round += 1) {
+    for (const [name, run] of Object.entries(cases)) {
+      const warmup = round === 0 ? Math.ceil(operations / 5) : 0;
+      const result = await measureCpu(name, run, operations, perCall, warmup);
+      const previous = best.get(name);
+      if (!previous || result.microsPerOp < previous.microsPerOp) best.set(name, result);
+    }
+  }
+  return [...best.values()];
+}
+
+const memoryRunner = newRunner();
+const nullRunner = newRunner(nullStore);
+// 10,000 turns per round (30,000 agent events), over 1,000 sessions of 10 turns each.
+const [direct, viaNull, viaMemory] = (await bestOf(
+  3,
+  {
+    'direct: agent events, no runner': async () => {
+      let count = 0;
+      for await (const event of threeEvents()) if (event.id) count += 1;
+      return count;
+    },
+    'runner + store that keeps nothing': (index) =>
+      turn(nullRunner, `s${Math.floor(index / EVENTS_PER_TURN) % 1000}`),
+    'runner + InMemorySessionService': (index) =>
+      turn(memoryRunner, `s${Math.floor(index / EVENTS_PER_TURN) % 1000}`),
+  },
+  TURNS * EVENTS_PER_TURN,
+  EVENTS_PER_TURN,
+)) as [Measurement, Measurement, Measurement];
+
+report(
+  'Runner per-event cost (µs per agent event; three-event turns)',
+  [direct, viaNull, viaMemory],
+  {
+    'runner (no store) / direct': ratio(viaNull, direct),
+    'runner + InMemorySessionService / direct': ratio(viaMemory, direct),
+  },
+);
+
+// Long sessions: a turn on a session already holding 10,000 events vs on a new session.
+const longService = new InMemorySessionService();
+const longRunner = newRunner(longService);
+const long = await longService.createSession({ appName: 'bench', userId: 'u1', sessionId: 'long' });
+for (let i = 0; i < 10_000; i += 1) {
+  await longService.appendEvent({
+    session: long,
+    event: createEvent({
+      author: i % 4 === 0 ? 'user' : 'weather',
+      content: { role: 'model', parts: [{ text: `event ${i}` }] },
+    }),
+  });
+}
+const limitedRunner = new Runner({
+  appName: 'bench',
+  agent,
+  sessionService: longService,
+  runConfig: { streamingMode: 'none', historyLimit: 100 },
+});
+const LONG_TURNS = 1000;
+let fresh = 0;
+const [onNew, onLong, onLimited] = (await bestOf(
+  3,
+  {
+    'turn on a new session': () => turn(longRunner, `new${fresh++}`),
+    'turn on a 10,000-event session': () => turn(longRunner, 'long'),
+    'same, historyLimit 100': () => turn(limitedRunner, 'long'),
+  },
+  LONG_TURNS,
+  1,
+)) as [Measurement, Measurement, Measurement];
+report('Long sessions (CPU µs per turn)', [onNew, onLong, onLimited], {
+  'long / new': ratio(onLong, onNew),
+  'long with historyLimit 100 / new': ratio(onLimited, onNew),
+});
+
+// Heap growth after 10,000 sessions of one turn each.
+const heapService = new InMemorySessionService();
+const heapRunner = newRunner(heapService);
+await turn(heapRunner, 'warm');
+const before = heapUsedBytes();
+for (let i = 0; i < 10_000; i += 1) await turn(heapRunner, `h${i}`);
+const withSessions = heapUsedBytes();
+for (let i = 0; i < 10_000; i += 1) {
+  await heapService.deleteSession({ appName: 'bench', userId: 'u1', sessionId: `h${i}` });
+}
+const afterDelete = heapUsedBytes();
+const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+console.log('\n## Heap after 10,000 sessions (one turn each, four stored events per session)');
+console.log(
+  `growth with the sessions stored: ${mb(withSessions - before)} (${Math.round((withSessions - before) / 10_000)} bytes per session)`,
+);
+console.log(
+  `growth left after deleting them: ${mb(afterDelete - before)} (the runner itself keeps nothing per session)`,
+);
+console.log(
+  `session locks held afterwards: ${heapRunner.isRunning('u1', 'h9999') ? 'some' : 'none'}`,
+);

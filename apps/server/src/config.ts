@@ -1,0 +1,107 @@
+import { InvalidArgumentError, isValidName } from '@ferrite/core';
+
+/** Everything the server reads from its environment. */
+export interface ServerConfig {
+  appName: string;
+  port: number;
+  host: string;
+  shutdownGraceMs: number;
+  /** Bearer token every request but /health must carry, when set. */
+  authToken: string | undefined;
+  corsOrigins: string[] | undefined;
+  database: { connectionString: string; schema: string | undefined } | undefined;
+  s3:
+    | {
+        endpoint: string | undefined;
+        bucket: string;
+        region: string;
+        accessKeyId: string | undefined;
+        secretAccessKey: string | undefined;
+        prefix: string | undefined;
+      }
+    | undefined;
+  artifactsDir: string;
+  qdrant: { url: string; apiKey: string | undefined; collection: string } | undefined;
+  embeddings: { baseURL: string; apiKey: string | undefined; model: string } | undefined;
+}
+
+/** Reads and checks the configuration; a bad value is an InvalidArgumentError naming the variable. */
+export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
+  const value = (name: string): string | undefined => {
+    const raw = env[name]?.trim();
+    return raw === '' ? undefined : raw;
+  };
+  const integer = (name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) > max) {
+      throw new InvalidArgumentError(`${name} must be an integer from 0 to ${max}, got '${raw}'`);
+    }
+    return Number(raw);
+  };
+  const appName = value('APP_NAME') ?? 'quickstart';
+  if (!isValidName(appName)) {
+    throw new InvalidArgumentError(`APP_NAME must be 1-128 characters of [A-Za-z0-9._:-]`);
+  }
+  const databaseUrl = value('DATABASE_URL');
+  const bucket = value('S3_BUCKET');
+  const s3Endpoint = value('S3_ENDPOINT');
+  if (s3Endpoint && !bucket)
+    throw new InvalidArgumentError('S3_ENDPOINT is set but S3_BUCKET is not');
+  const qdrantUrl = value('QDRANT_URL');
+  const openAiKey = value('OPENAI_API_KEY');
+  const openAiBase = value('OPENAI_BASE_URL');
+  const embeddingModel = value('OPENAI_EMBEDDING_MODEL');
+  return {
+    appName,
+    port: integer('PORT', 8080, 65535),
+    host: value('HOST') ?? '127.0.0.1',
+    shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 10_000),
+    authToken: value('AUTH_TOKEN'),
+    corsOrigins: value('CORS_ORIGINS')
+      ?.split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+    database: databaseUrl
+      ? { connectionString: databaseUrl, schema: value('DATABASE_SCHEMA') }
+      : undefined,
+    s3: bucket
+      ? {
+          endpoint: s3Endpoint,
+          bucket,
+          region: value('S3_REGION') ?? 'us-east-1',
+          accessKeyId: value('S3_ACCESS_KEY_ID'),
+          secretAccessKey: value('S3_SECRET_ACCESS_KEY'),
+          prefix: value('S3_PREFIX'),
+        }
+      : undefined,
+    artifactsDir: value('ARTIFACTS_DIR') ?? './artifacts',
+    qdrant: qdrantUrl
+      ? {
+          url: qdrantUrl,
+          apiKey: value('QDRANT_API_KEY'),
+          collection: value('QDRANT_COLLECTION') ?? 'ferrite_memory',
+        }
+      : undefined,
+    // Embeddings change the vectors' size, so they are opted into explicitly, never implied by a chat key.
+    embeddings: embeddingModel
+      ? {
+          baseURL: openAiBase ?? 'https://api.openai.com/v1',
+          apiKey: openAiKey,
+          model: embeddingModel,
+        }
+      : undefined,
+  };
+}
+
+/** A one-line description of the configuration, without secrets. */
+export function describeConfig(config: ServerConfig): string {
+  const sessions = config.database ? 'PostgreSQL' : 'in memory';
+  const artifacts = config.s3
+    ? `S3 bucket ${config.s3.bucket}`
+    : `files under ${config.artifactsDir}`;
+  const memory = config.qdrant
+    ? `Qdrant ${config.qdrant.collection} (${config.embeddings ? 'OpenAI' : 'hashing'} embeddings)`
+    : 'none';
+  return `sessions: ${sessions}; artifacts: ${artifacts}; memory: ${memory}; auth: ${config.authToken ? 'bearer token' : 'none'}`;
+}

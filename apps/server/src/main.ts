@@ -1,0 +1,68 @@
+import { createDesk, modelFromEnv } from '@ferrite/quickstart';
+import { Runner } from '@ferrite/runner';
+import { HttpError, createHandler, serve } from '@ferrite/server';
+import { describeConfig, readConfig, type ServerConfig } from './config.js';
+import { rememberSessions } from './remember-sessions.js';
+import { createServices } from './services.js';
+
+let config: ServerConfig;
+try {
+  config = readConfig(process.env);
+} catch (error) {
+  process.stderr.write(`configuration error: ${(error as Error).message}\n`);
+  process.exit(2);
+}
+
+const services = await createServices(config);
+const { model, label } = modelFromEnv();
+const runner = new Runner({
+  appName: config.appName,
+  agent: createDesk(model),
+  sessionService: services.sessionService,
+  artifactService: services.artifactService,
+  ...(services.memoryService
+    ? { memoryService: services.memoryService, plugins: [rememberSessions(services.memoryService)] }
+    : {}),
+});
+const token = config.authToken;
+const handler = createHandler({
+  apps: runner,
+  ...(config.corsOrigins ? { cors: { origin: config.corsOrigins } } : {}),
+  ...(token
+    ? {
+        authorize: (request: Request) => {
+          if (request.headers.get('authorization') !== `Bearer ${token}`) {
+            throw new HttpError('a valid bearer token is required', { status: 401 });
+          }
+        },
+      }
+    : {}),
+});
+const server = await serve({
+  handler,
+  port: config.port,
+  host: config.host,
+  shutdownGraceMs: config.shutdownGraceMs,
+});
+process.stdout.write(`ferrite server listening on ${server.url}\n`);
+process.stdout.write(`app: ${config.appName}; model: ${label}; ${describeConfig(config)}\n`);
+
+let stopping = false;
+const shutdown = (signal: string): void => {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write(
+    `${signal}: stopping (${handler.activeRuns} run(s) in progress, grace ${config.shutdownGraceMs} ms)\n`,
+  );
+  void (async () => {
+    await server.close();
+    await services.close();
+    process.stdout.write('stopped\n');
+    process.exit(0);
+  })().catch((error: unknown) => {
+    process.stderr.write(`shutdown failed: ${(error as Error).message}\n`);
+    process.exit(1);
+  });
+};
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));

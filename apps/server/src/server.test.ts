@@ -1,0 +1,127 @@
+import { describe, it, expect, afterEach } from 'vitest';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type { Event, Session } from '@ferrite/core';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+const DATABASE_URL =
+  process.env.FERRITE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+interface Started {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+const started: Started[] = [];
+afterEach(() => {
+  for (const { child } of started.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+async function start(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@ferrite/source', MAIN], {
+    cwd: ROOT,
+    env: { ...process.env, OPENAI_API_KEY: '', OPENAI_BASE_URL: '', PORT: '0', ...env },
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const until = Date.now() + 30_000;
+  let url: string | undefined;
+  while (!url) {
+    url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+    if (child.exitCode !== null || Date.now() > until)
+      throw new Error(`server did not start:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const result = { child, url, output: () => output, exited };
+  started.push(result);
+  return result;
+}
+
+function run(url: string, sessionId: string, text: string, streaming = false): Promise<Response> {
+  return fetch(`${url}/${streaming ? 'run_sse' : 'run'}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      appName: 'quickstart',
+      userId: 'u1',
+      sessionId,
+      newMessage: { role: 'user', parts: [{ text }] },
+      streaming,
+    }),
+  });
+}
+
+describe('apps/server', () => {
+  it('serves the desk on PostgreSQL, drains a run on SIGTERM, and keeps the sessions', async () => {
+    const schema = `server_app_${Date.now().toString(36)}`;
+    const artifacts = mkdtempSync(join(tmpdir(), 'server-app-'));
+    const env = { DATABASE_URL, DATABASE_SCHEMA: schema, ARTIFACTS_DIR: artifacts };
+    try {
+      const first = await start(env);
+      expect(first.output()).toContain('sessions: PostgreSQL');
+      expect(await (await fetch(`${first.url}/health`)).json()).toEqual({ status: 'ok' });
+      const events = (await (
+        await run(first.url, 's1', 'remember to renew the passport')
+      ).json()) as Event[];
+      expect(events.some((e) => e.actions.transferToAgent === 'notes_clerk')).toBe(true);
+
+      // SIGTERM while a streamed run is in progress: the run finishes within the grace period.
+      const streaming = await run(first.url, 's2', 'convert 25 C to F', true);
+      const reader = (streaming.body as ReadableStream<Uint8Array>).getReader();
+      await reader.read();
+      first.child.kill('SIGTERM');
+      let text = '';
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      expect(text).toContain('25 C is 77 F.');
+      expect(await first.exited).toBe(0);
+      expect(first.output()).toContain('stopped');
+
+      const second = await start(env);
+      const session = (await (
+        await fetch(`${second.url}/apps/quickstart/users/u1/sessions/s1`)
+      ).json()) as Session;
+      expect(session.events.length).toBeGreaterThanOrEqual(4);
+      expect(session.state['user:notes']).toEqual(['to renew the passport']);
+      const listed = (await (
+        await fetch(`${second.url}/apps/quickstart/users/u1/sessions/s1/artifacts`)
+      ).json()) as string[];
+      expect(listed).toEqual(['notes.md']);
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    } finally {
+      rmSync(artifacts, { recursive: true, force: true });
+      const client = new pg.Client({ connectionString: DATABASE_URL });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => client.end());
+    }
+  }, 90_000);
+
+  it('refuses a bad configuration with exit code 2', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=@ferrite/source', MAIN],
+      {
+        cwd: ROOT,
+        env: { ...process.env, PORT: 'eighty' },
+      },
+    );
+    let output = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(2);
+    expect(output).toContain('PORT must be an integer');
+  });
+});

@@ -1,0 +1,80 @@
+import type { ArtifactService, MemoryService, SessionService } from '@ferrite/core';
+import type { ServerConfig } from './config.js';
+
+/** The services of the server and how to release them. */
+export interface ServerServices {
+  sessionService: SessionService;
+  artifactService: ArtifactService;
+  memoryService: MemoryService | undefined;
+  /** Closes pools and clients the services hold. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the services the configuration names, falling back to the embedded ones. Drivers load
+ * only when configured (each backend through its own subpath).
+ */
+export async function createServices(config: ServerConfig): Promise<ServerServices> {
+  const closers: (() => Promise<void>)[] = [];
+  let sessionService: SessionService;
+  if (config.database) {
+    const { PostgresSessionService } = await import('@ferrite/session/postgres');
+    const service = new PostgresSessionService({
+      connectionString: config.database.connectionString,
+      ...(config.database.schema ? { schema: config.database.schema } : {}),
+    });
+    closers.push(() => service.close());
+    sessionService = service;
+  } else {
+    const { InMemorySessionService } = await import('@ferrite/session');
+    sessionService = new InMemorySessionService();
+  }
+
+  let artifactService: ArtifactService;
+  if (config.s3) {
+    const { S3ArtifactService } = await import('@ferrite/artifact/s3');
+    const s3 = config.s3;
+    artifactService = new S3ArtifactService({
+      clientConfig: {
+        region: s3.region,
+        ...(s3.endpoint ? { endpoint: s3.endpoint, forcePathStyle: true } : {}),
+        ...(s3.accessKeyId && s3.secretAccessKey
+          ? { credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } }
+          : {}),
+      },
+      bucket: s3.bucket,
+      ...(s3.prefix ? { prefix: s3.prefix } : {}),
+    });
+  } else {
+    const { FileArtifactService } = await import('@ferrite/artifact');
+    artifactService = new FileArtifactService({ rootDir: config.artifactsDir });
+  }
+
+  let memoryService: MemoryService | undefined;
+  if (config.qdrant) {
+    const { QdrantMemoryService } = await import('@ferrite/memory/qdrant');
+    const memory = await import('@ferrite/memory');
+    const embedder = config.embeddings
+      ? new memory.OpenAIEmbedder({
+          baseURL: config.embeddings.baseURL,
+          model: config.embeddings.model,
+          ...(config.embeddings.apiKey ? { apiKey: config.embeddings.apiKey } : {}),
+        })
+      : new memory.HashingEmbedder();
+    memoryService = new QdrantMemoryService({
+      url: config.qdrant.url,
+      collection: config.qdrant.collection,
+      embedder,
+      ...(config.qdrant.apiKey ? { apiKey: config.qdrant.apiKey } : {}),
+    });
+  }
+
+  return {
+    sessionService,
+    artifactService,
+    memoryService,
+    close: async () => {
+      for (const close of closers) await close();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { createEvent, freezeEvent, type Event, type Session } from '@ferrite/core';
+import { BranchHistory, convertEvent, isVisibleFromBranch } from './branch-history.js';
+
+const text = (author: string, value: string, extra: Partial<Event> = {}): Event =>
+  freezeEvent(
+    createEvent({
+      author,
+      content: { role: author === 'user' ? 'user' : 'model', parts: [{ text: value }] },
+      ...extra,
+    }),
+  );
+
+const sessionOf = (events: Event[], id = 's1'): Session => ({
+  id,
+  appName: 'app',
+  userId: 'u1',
+  state: {},
+  events,
+  lastUpdateTime: 0,
+  revision: events.length,
+});
+
+describe('BranchHistory', () => {
+  it('keeps own and user events, rewrites others as context and skips partials and empty events', () => {
+    const history = new BranchHistory('me');
+    const events = [
+      text('user', 'hi'),
+      text('me', 'hello'),
+      text('other', 'psst', { partial: true }),
+      freezeEvent(createEvent({ author: 'other' })) as Event,
+      freezeEvent(
+        createEvent({
+          author: 'other',
+          content: {
+            role: 'model',
+            parts: [
+              { text: 'secret', thought: true },
+              { functionCall: { id: 'c', name: 'look', args: { q: 1 } } },
+            ],
+          },
+        }),
+      ) as Event,
+    ];
+    expect(history.contentsFor(sessionOf(events), undefined)).toEqual([
+      { role: 'user', parts: [{ text: 'hi' }] },
+      { role: 'model', parts: [{ text: 'hello' }] },
+      {
+        role: 'user',
+        parts: [
+          { text: 'For context:' },
+          { text: '[other] called tool `look` with parameters: {"q":1}' },
+        ],
+      },
+    ]);
+  });
+
+  it("shows a branch only its own and its ancestors' events", () => {
+    expect(isVisibleFromBranch(undefined, 'p.a')).toBe(true);
+    expect(isVisibleFromBranch('p', 'p.a')).toBe(true);
+    expect(isVisibleFromBranch('p.a', 'p.a')).toBe(true);
+    expect(isVisibleFromBranch('p.b', 'p.a')).toBe(false);
+    expect(isVisibleFromBranch('p.ab', 'p.a')).toBe(false);
+    expect(isVisibleFromBranch('p.a', undefined)).toBe(true);
+  });
+
+  it('extends its cached list when the session only grew, and rebuilds when it did not', () => {
+    const history = new BranchHistory('me');
+    const events = [text('user', '1'), text('me', '2')];
+    expect(history.contentsFor(sessionOf(events), undefined)).toHaveLength(2);
+    // A fresh session object over the same stored events plus new ones (as a new turn reads it).
+    const grown = [...events, text('user', '3'), text('other', 'x', { branch: 'p.b' })];
+    expect(history.contentsFor(sessionOf(grown), 'p.a').map((c) => c.parts.at(-1)!.text)).toEqual([
+      '1',
+      '2',
+      '3',
+    ]);
+    expect(history.contentsFor(sessionOf(grown), undefined)).toHaveLength(4);
+    // A caller that changes a returned list only causes a rebuild.
+    const again = history.contentsFor(sessionOf(events), undefined);
+    again.pop();
+    expect(history.contentsFor(sessionOf(events), undefined)).toHaveLength(2);
+    // Not a continuation (different events at the same places): rebuilt from scratch.
+    const replaced = [text('user', 'A'), text('me', 'B'), text('user', 'C')];
+    expect(
+      history.contentsFor(sessionOf(replaced), undefined).map((c) => c.parts[0]!.text),
+    ).toEqual(['A', 'B', 'C']);
+    // Trimmed from the front (historyLimit): rebuilt.
+    expect(
+      history.contentsFor(sessionOf(replaced.slice(1)), undefined).map((c) => c.parts[0]!.text),
+    ).toEqual(['B', 'C']);
+  });
+
+  it('converts each event once', () => {
+    const event = text('other', 'hello');
+    const history = new BranchHistory('me');
+    const a = history.contentsFor(sessionOf([event], 's1'), undefined)[0];
+    const b = history.contentsFor(sessionOf([event], 's2'), undefined)[0];
+    expect(a).toBe(b);
+    expect(convertEvent(event, 'me')).not.toBe(a);
+  });
+});

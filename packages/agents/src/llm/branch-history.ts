@@ -1,0 +1,109 @@
+import type { Content, Event, Part, Session } from '@ferrite/core';
+
+interface CachedHistory {
+  first: Event | undefined;
+  last: Event | undefined;
+  scanned: number;
+  contents: Content[];
+  /** Length of `contents` when it was handed out; anything else means a caller changed it. */
+  length: number;
+}
+
+const MAX_CACHED_HISTORIES = 256;
+
+/** True when an event of `eventBranch` is visible from `branch` (the same branch or an ancestor). */
+export function isVisibleFromBranch(
+  eventBranch: string | undefined,
+  branch: string | undefined,
+): boolean {
+  if (!branch || !eventBranch) return true;
+  return branch === eventBranch || branch.startsWith(`${eventBranch}.`);
+}
+
+/**
+ * Builds the conversation one LLM agent sends to its model from a session's events. Events
+ * are immutable, so each one is converted once (own events keep their content; other agents'
+ * are rewritten as user-role context, frozen); the converted list of a session and branch is
+ * kept and only extended when the session has only grown since the last call.
+ *
+ * The returned array is that cached list itself, not a copy (copying a long history on every
+ * model call would cost as much as the rest of the turn): it is valid until the next call for
+ * the same session and branch, which may append to it. A model that keeps a request after
+ * `generate` returns must copy it; a caller that changes the array only causes a rebuild.
+ */
+export class BranchHistory {
+  readonly #agentName: string;
+  readonly #converted = new WeakMap<Event, Content | null>();
+  readonly #histories = new Map<string, CachedHistory>();
+
+  constructor(agentName: string) {
+    this.#agentName = agentName;
+  }
+
+  /** The contents for the model: events of `branch` and its ancestors, oldest first, partials skipped. */
+  contentsFor(session: Session, branch: string | undefined): Content[] {
+    const key = `${session.appName}\u0000${session.userId}\u0000${session.id}\u0000${branch ?? ''}`;
+    const events = session.events;
+    let history = this.#histories.get(key);
+    if (history && !stillPrefix(history, events)) history = undefined;
+    history ??= { first: undefined, last: undefined, scanned: 0, contents: [], length: 0 };
+    for (let index = history.scanned; index < events.length; index += 1) {
+      const event = events[index]!;
+      if (!isVisibleFromBranch(event.branch, branch)) continue;
+      const content = this.#convert(event);
+      if (content) history.contents.push(content);
+    }
+    history.scanned = events.length;
+    history.first = events[0];
+    history.last = events[events.length - 1];
+    history.length = history.contents.length;
+    this.#histories.delete(key);
+    this.#histories.set(key, history);
+    if (this.#histories.size > MAX_CACHED_HISTORIES) {
+      const oldest = this.#histories.keys().next().value;
+      if (oldest !== undefined) this.#histories.delete(oldest);
+    }
+    return history.contents;
+  }
+
+  #convert(event: Event): Content | null {
+    let content = this.#converted.get(event);
+    if (content === undefined) {
+      content = convertEvent(event, this.#agentName);
+      this.#converted.set(event, content);
+    }
+    return content;
+  }
+}
+
+function stillPrefix(history: CachedHistory, events: readonly Event[]): boolean {
+  if (history.contents.length !== history.length || events.length < history.scanned) return false;
+  if (history.scanned === 0) return true;
+  return events[0] === history.first && events[history.scanned - 1] === history.last;
+}
+
+/** One event as the agent `agentName` sees it, or null when it adds nothing to the conversation. */
+export function convertEvent(event: Event, agentName: string): Content | null {
+  if (event.partial || !event.content || event.content.parts.length === 0) return null;
+  if (event.author === agentName || event.author === 'user') return event.content;
+  const parts: Part[] = [{ text: 'For context:' }];
+  for (const part of event.content.parts) {
+    if (part.thought) continue;
+    if (part.text !== undefined) {
+      parts.push({ text: `[${event.author}] said: ${part.text}` });
+    } else if (part.functionCall) {
+      parts.push({
+        text: `[${event.author}] called tool \`${part.functionCall.name}\` with parameters: ${JSON.stringify(part.functionCall.args)}`,
+      });
+    } else if (part.functionResponse) {
+      parts.push({
+        text: `[${event.author}] \`${part.functionResponse.name}\` tool returned result: ${JSON.stringify(part.functionResponse.response)}`,
+      });
+    } else {
+      parts.push(part);
+    }
+  }
+  return parts.length > 1
+    ? Object.freeze({ role: 'user', parts: Object.freeze(parts) as Part[] })
+    : null;
+}

@@ -1,0 +1,277 @@
+import {
+  InvalidArgumentError,
+  ModelError,
+  createEvent,
+  newEventId,
+  textOf,
+  type Agent,
+  type Content,
+  type Event,
+  type EventInit,
+  type GenerateConfig,
+  type InvocationContext,
+  type Model,
+  type ModelRequest,
+  type ModelResponse,
+  type Tool,
+} from '@ferrite/core';
+import { validateAgentName } from '../agent/agent-name.js';
+import { attachSubAgents } from '../agent/attach-sub-agents.js';
+import { TRANSFER_TOOL_NAME, TransferToAgentTool } from '../tools/transfer-to-agent-tool.js';
+import { validateToolName } from '../tools/tool-name.js';
+import { BranchHistory } from './branch-history.js';
+import { renderInstruction } from './instruction-template.js';
+import { assertKnownTools, runToolCalls } from './tool-calls.js';
+import { systemInstructionOf } from './system-instruction.js';
+
+/** An instruction: a template with `{state}` placeholders, or a function of the context (used as it is). */
+export type Instruction = string | ((context: InvocationContext) => string | Promise<string>);
+
+/** Settings of an {@link LlmAgent}. */
+export interface LlmAgentConfig {
+  name: string;
+  description?: string;
+  model: Model;
+  instruction?: Instruction;
+  tools?: readonly Tool[];
+  subAgents?: readonly Agent[];
+  /** State key that receives the text of the agent's final answer. */
+  outputKey?: string;
+  /** Do not offer a transfer back to the parent agent. */
+  disallowTransferToParent?: boolean;
+  /** Do not offer transfers to the parent's other sub-agents. */
+  disallowTransferToPeers?: boolean;
+  generateConfig?: GenerateConfig;
+}
+
+/**
+ * An agent driven by a language model: it builds a request from its instruction, the user's
+ * memories and the history of its branch, calls the model, runs the tools it asks for
+ * (concurrently) and loops until the model answers with text or transfers to another agent.
+ *
+ * @example
+ * ```ts
+ * const agent = new LlmAgent({
+ *   name: 'assistant',
+ *   model: new OpenAIChatModel({ baseURL: 'http://127.0.0.1:11434/v1', model: 'qwen3' }),
+ *   instruction: 'Help {user:name?} with the weather.',
+ *   tools: [weatherTool],
+ * });
+ * ```
+ */
+export class LlmAgent implements Agent {
+  readonly name: string;
+  readonly description: string;
+  readonly subAgents: readonly Agent[];
+  parentAgent?: Agent | undefined;
+  readonly acceptsTransfer = true;
+  readonly model: Model;
+  readonly instruction: Instruction | undefined;
+  readonly tools: readonly Tool[];
+  readonly outputKey: string | undefined;
+  readonly disallowTransferToParent: boolean;
+  readonly disallowTransferToPeers: boolean;
+  readonly generateConfig: GenerateConfig | undefined;
+  readonly #history: BranchHistory;
+
+  constructor(config: LlmAgentConfig) {
+    this.name = validateAgentName(config.name);
+    if (!config.model || typeof config.model.generate !== 'function') {
+      throw new InvalidArgumentError(`Agent '${this.name}' needs a model`);
+    }
+    const instruction = config.instruction;
+    if (
+      instruction !== undefined &&
+      typeof instruction !== 'string' &&
+      typeof instruction !== 'function'
+    ) {
+      throw new InvalidArgumentError(
+        `The instruction of agent '${this.name}' must be a string or a function`,
+      );
+    }
+    if (
+      config.outputKey !== undefined &&
+      (typeof config.outputKey !== 'string' || config.outputKey === '')
+    ) {
+      throw new InvalidArgumentError(
+        `The outputKey of agent '${this.name}' must be a non-empty string`,
+      );
+    }
+    this.description = config.description ?? '';
+    this.model = config.model;
+    this.instruction = instruction;
+    this.tools = Object.freeze([...(config.tools ?? [])]);
+    const toolNames = new Set<string>();
+    for (const tool of this.tools) {
+      validateToolName(tool.name);
+      if (tool.name === TRANSFER_TOOL_NAME) {
+        throw new InvalidArgumentError(
+          `Tool name '${TRANSFER_TOOL_NAME}' is reserved (agent '${this.name}')`,
+        );
+      }
+      if (toolNames.has(tool.name)) {
+        throw new InvalidArgumentError(`Agent '${this.name}' has two tools named '${tool.name}'`);
+      }
+      toolNames.add(tool.name);
+    }
+    this.outputKey = config.outputKey;
+    this.disallowTransferToParent = config.disallowTransferToParent ?? false;
+    this.disallowTransferToPeers = config.disallowTransferToPeers ?? false;
+    this.generateConfig = config.generateConfig;
+    this.subAgents = attachSubAgents(this, config.subAgents);
+    this.#history = new BranchHistory(this.name);
+  }
+
+  /**
+   * The agents `transfer_to_agent` may name: sub-agents, the parent (unless disallowed) and
+   * the parent's other sub-agents (unless disallowed). Parent and peers count only when the
+   * parent accepts transfers (not a workflow agent).
+   */
+  transferTargets(): Agent[] {
+    const targets: Agent[] = [...this.subAgents];
+    const parent = this.parentAgent;
+    if (parent && parent.acceptsTransfer !== false) {
+      if (!this.disallowTransferToParent) targets.push(parent);
+      if (!this.disallowTransferToPeers) {
+        for (const peer of parent.subAgents) if (peer !== this) targets.push(peer);
+      }
+    }
+    return targets;
+  }
+
+  async *run(context: InvocationContext): AsyncGenerator<Event> {
+    const targets = this.transferTargets();
+    const tools = new Map<string, Tool>(this.tools.map((tool) => [tool.name, tool]));
+    if (targets.length > 0) tools.set(TRANSFER_TOOL_NAME, new TransferToAgentTool(targets));
+    const declarations = [...tools.values()].map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      ...(tool.parameters ? { parameters: tool.parameters } : {}),
+    }));
+    const stream = context.runConfig.streamingMode !== 'none';
+    for (;;) {
+      context.signal.throwIfAborted();
+      const request: ModelRequest = {
+        contents: this.#history.contentsFor(context.session, context.branch),
+        tools: declarations,
+      };
+      const systemInstruction = systemInstructionOf(
+        await this.#instructionText(context),
+        targets,
+        this.parentAgent,
+        context.memories,
+      );
+      if (systemInstruction) request.systemInstruction = systemInstruction;
+      if (this.generateConfig) request.config = this.generateConfig;
+
+      context.countModelCall();
+      let final: ModelResponse | undefined;
+      for await (const response of this.model.generate(request, {
+        stream,
+        signal: context.signal,
+      })) {
+        if (response.partial) {
+          if (stream && response.content)
+            yield this.#event(context, { partial: true, content: response.content });
+          continue;
+        }
+        final = response;
+      }
+      context.signal.throwIfAborted();
+      if (!final) throw new ModelError(`The model of agent '${this.name}' ended without an answer`);
+
+      const content = withCallIds(final.content);
+      const calls = content
+        ? content.parts.flatMap((part) => (part.functionCall ? [part.functionCall] : []))
+        : [];
+      const answer: EventInit = {};
+      if (content) answer.content = content;
+      if (final.usage) answer.usage = final.usage;
+      if (final.errorCode !== undefined) answer.errorCode = final.errorCode;
+      if (final.errorMessage !== undefined) answer.errorMessage = final.errorMessage;
+
+      if (calls.length === 0) {
+        if (
+          this.outputKey &&
+          content?.parts.some((part) => part.text !== undefined && !part.thought)
+        ) {
+          context.state.set(this.outputKey, textOf(content));
+        }
+        yield this.#event(context, answer, true);
+        return;
+      }
+
+      assertKnownTools(calls, tools, this.name);
+      const longRunningIds = calls
+        .filter((call) => tools.get(call.name)?.isLongRunning)
+        .map((call) => call.id);
+      if (longRunningIds.length > 0) answer.longRunningToolIds = longRunningIds;
+      yield this.#event(context, answer, true);
+      if (context.ended) return;
+
+      const outcome = await runToolCalls(context, calls, tools);
+      yield this.#event(
+        context,
+        {
+          content: {
+            role: 'user',
+            parts: outcome.responses.map((functionResponse) => ({ functionResponse })),
+          },
+          actions: outcome.actions,
+        },
+        true,
+      );
+      const { transferToAgent, escalate, skipSummarization } = outcome.actions;
+      if (
+        context.ended ||
+        transferToAgent !== undefined ||
+        escalate ||
+        skipSummarization ||
+        outcome.longRunning
+      ) {
+        return;
+      }
+    }
+  }
+
+  async #instructionText(context: InvocationContext): Promise<string> {
+    const instruction = this.instruction;
+    if (instruction === undefined) return '';
+    if (typeof instruction === 'function') return instruction(context);
+    return renderInstruction(instruction, context.state, this.name);
+  }
+
+  #event(context: InvocationContext, init: EventInit, attachDeltas = false): Event {
+    const event = createEvent({
+      ...init,
+      invocationId: context.invocationId,
+      author: this.name,
+      ...(context.branch === undefined ? {} : { branch: context.branch }),
+    });
+    if (attachDeltas) {
+      event.actions.stateDelta = context.state.takeDelta();
+      event.actions.artifactDelta = context.artifacts?.takeDelta() ?? {};
+    }
+    return event;
+  }
+}
+
+/** A copy of the model's content in which every function call has an id and an args object. */
+function withCallIds(content: Content | undefined): Content | undefined {
+  if (!content) return undefined;
+  return {
+    role: content.role || 'model',
+    parts: content.parts.map((part) =>
+      part.functionCall
+        ? {
+            ...part,
+            functionCall: {
+              ...part.functionCall,
+              id: part.functionCall.id || `ferrite-${newEventId()}`,
+              args: part.functionCall.args ?? {},
+            },
+          }
+        : { ...part },
+    ),
+  };
+}

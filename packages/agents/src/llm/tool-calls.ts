@@ -1,0 +1,126 @@
+import {
+  FerriteError,
+  ModelBehaviorError,
+  ToolCallError,
+  type EventActions,
+  type FunctionCall,
+  type FunctionResponse,
+  type InvocationContext,
+  type Tool,
+} from '@ferrite/core';
+import { checkToolArguments } from '../tools/tool-arguments.js';
+import { TRANSFER_TOOL_NAME } from '../tools/transfer-to-agent-tool.js';
+import { CallToolContext } from './call-tool-context.js';
+
+/** What running one response's function calls produced. */
+export interface ToolCallsOutcome {
+  /** One response per call, in call order. */
+  responses: FunctionResponse[];
+  /** Control-flow actions the tools asked for (transfer, escalate, skipSummarization). */
+  actions: Partial<EventActions>;
+  /** At least one long-running tool was called. */
+  longRunning: boolean;
+}
+
+/** Throws ModelBehaviorError when the model called a tool the agent does not have. */
+export function assertKnownTools(
+  calls: readonly FunctionCall[],
+  tools: ReadonlyMap<string, Tool>,
+  agentName: string,
+): void {
+  for (const call of calls) {
+    if (!tools.has(call.name)) {
+      throw new ModelBehaviorError(
+        `The model of agent '${agentName}' called tool '${call.name}', which the agent does not have (tools: ${[...tools.keys()].join(', ') || 'none'})`,
+      );
+    }
+  }
+}
+
+/**
+ * Runs every call concurrently. A thrown error goes back to the model as `{ error }`, unless
+ * the tool fails the run (then the other calls are aborted and ToolCallError is thrown);
+ * arguments that fail the tool's schema go back as `{ error }` without running it; only the
+ * first `transfer_to_agent` call counts.
+ */
+export async function runToolCalls(
+  context: InvocationContext,
+  calls: readonly FunctionCall[],
+  tools: ReadonlyMap<string, Tool>,
+): Promise<ToolCallsOutcome> {
+  const turn = new AbortController();
+  const signal = AbortSignal.any([context.signal, turn.signal]);
+  const firstTransfer = calls.find((call) => call.name === TRANSFER_TOOL_NAME);
+  const toolContexts: CallToolContext[] = [];
+  const settled = await Promise.allSettled(
+    calls
+      .map(async (call): Promise<Record<string, unknown>> => {
+        const tool = tools.get(call.name)!;
+        if (call.name === TRANSFER_TOOL_NAME && call !== firstTransfer) {
+          return { error: 'Only the first transfer_to_agent call of a response is carried out' };
+        }
+        const check = await checkToolArguments(tool, call.args);
+        if (!check.ok)
+          return { error: `Invalid arguments for tool '${call.name}': ${check.message}` };
+        const toolContext = new CallToolContext(context, call.id, signal);
+        toolContexts.push(toolContext);
+        try {
+          return toResponse(await tool.execute(check.value, toolContext));
+        } catch (error) {
+          if (context.signal.aborted) throw context.signal.reason;
+          if (FerriteError.isInstance(error) && error.code === ToolCallError.code) throw error;
+          const message = error instanceof Error ? error.message : String(error);
+          if ((tool as { failRunOnError?: boolean }).failRunOnError) {
+            throw new ToolCallError(tool.name, `Tool '${tool.name}' failed: ${message}`, {
+              cause: error,
+            });
+          }
+          return { error: message };
+        }
+      })
+      .map((promise) =>
+        promise.catch((error: unknown) => {
+          turn.abort(error);
+          throw error;
+        }),
+      ),
+  );
+  if (context.signal.aborted) throw context.signal.reason;
+  const responses: FunctionResponse[] = [];
+  for (const [index, result] of settled.entries()) {
+    if (result.status === 'rejected') throw firstFailure(settled) ?? result.reason;
+    const call = calls[index]!;
+    responses.push({ id: call.id, name: call.name, response: result.value });
+  }
+  const actions: Partial<EventActions> = {};
+  for (const toolContext of toolContexts) {
+    const asked = toolContext.actions;
+    if (asked.transferToAgent !== undefined) actions.transferToAgent ??= asked.transferToAgent;
+    if (asked.escalate) actions.escalate = true;
+    if (asked.skipSummarization) actions.skipSummarization = true;
+  }
+  const longRunning = calls.some((call) => tools.get(call.name)?.isLongRunning === true);
+  return { responses, actions, longRunning };
+}
+
+/** The error that caused the others: a run-failing ToolCallError before the aborts it triggered. */
+function firstFailure(settled: PromiseSettledResult<unknown>[]): unknown {
+  for (const result of settled) {
+    if (result.status === 'rejected' && FerriteError.isInstance(result.reason))
+      return result.reason;
+  }
+  return undefined;
+}
+
+/** Objects go back as they are, anything else as `{ result }`; the value is made JSON-safe. */
+function toResponse(value: unknown): Record<string, unknown> {
+  const wrapped =
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? value
+      : { result: value ?? null };
+  try {
+    return JSON.parse(JSON.stringify(wrapped)) as Record<string, unknown>;
+  } catch (error) {
+    return { error: `The tool's result cannot be sent to the model: ${(error as Error).message}` };
+  }
+}

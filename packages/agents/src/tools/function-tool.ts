@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { InvalidArgumentError, type JsonSchema, type ToolContext } from '@ferrite/core';
+import {
+  checkAgainstSchema,
+  compileSchema,
+  type ArgumentCheck,
+  type SelfValidatingTool,
+} from './tool-arguments.js';
+import { validateToolName } from './tool-name.js';
+
+/** A tool's parameters: a zod schema or a JSON Schema object. */
+export type ToolParameters = z.ZodType | JsonSchema;
+
+/** The arguments `execute` receives: the zod schema's output, or a plain object for JSON Schema. */
+export type ToolArguments<TParameters> = TParameters extends z.ZodType
+  ? z.output<TParameters>
+  : Record<string, unknown>;
+
+/** Settings of a {@link FunctionTool}. */
+export interface FunctionToolConfig<TParameters extends ToolParameters> {
+  name: string;
+  description: string;
+  /** The arguments' schema; an object with no properties when absent. */
+  parameters?: TParameters;
+  /** Does the work; objects go back to the model as they are, other values as `{ result }`. */
+  execute: (args: ToolArguments<TParameters>, context: ToolContext) => unknown;
+  /** A thrown error fails the run with ToolCallError instead of going back to the model. Default false. */
+  failRunOnError?: boolean;
+  /** The call starts work that finishes outside this turn (the agent stops after answering it). */
+  isLongRunning?: boolean;
+}
+
+function isZodSchema(value: unknown): value is z.ZodType {
+  return typeof value === 'object' && value !== null && '_zod' in value;
+}
+
+/**
+ * A tool backed by a function, its arguments described by a zod schema or JSON Schema and
+ * checked before every call (the model sees a failed check as the tool's answer).
+ *
+ * @example
+ * ```ts
+ * const weather = new FunctionTool({
+ *   name: 'get_weather',
+ *   description: 'Current weather of a city',
+ *   parameters: z.object({ city: z.string() }),
+ *   execute: async ({ city }) => ({ city, temperature: 21 }),
+ * });
+ * ```
+ */
+export class FunctionTool<
+  TParameters extends ToolParameters = JsonSchema,
+> implements SelfValidatingTool {
+  readonly name: string;
+  readonly description: string;
+  /** JSON Schema of the arguments, as declared to the model. */
+  readonly parameters: JsonSchema;
+  readonly failRunOnError: boolean;
+  readonly isLongRunning: boolean;
+  readonly #zod: z.ZodType | undefined;
+  readonly #execute: FunctionToolConfig<TParameters>['execute'];
+
+  constructor(config: FunctionToolConfig<TParameters>) {
+    this.name = validateToolName(config.name);
+    if (typeof config.description !== 'string') {
+      throw new InvalidArgumentError(`Tool '${config.name}' needs a description string`);
+    }
+    if (typeof config.execute !== 'function') {
+      throw new InvalidArgumentError(`Tool '${config.name}' needs an execute function`);
+    }
+    this.description = config.description;
+    this.failRunOnError = config.failRunOnError ?? false;
+    this.isLongRunning = config.isLongRunning ?? false;
+    this.#execute = config.execute;
+    const parameters = config.parameters ?? { type: 'object', properties: {} };
+    if (isZodSchema(parameters)) {
+      this.#zod = parameters;
+      let schema: JsonSchema;
+      try {
+        schema = z.toJSONSchema(parameters, { io: 'input', target: 'draft-7' });
+      } catch (error) {
+        throw new InvalidArgumentError(
+          `The zod schema of tool '${config.name}' cannot be expressed as JSON Schema: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      const { $schema: _ignored, ...declared } = schema;
+      this.parameters = Object.freeze(declared);
+    } else {
+      this.#zod = undefined;
+      compileSchema(parameters, this.name);
+      this.parameters = parameters;
+    }
+  }
+
+  /** Checks arguments the model sent; the value passed to `execute` has defaults applied. */
+  async validateArguments(args: Record<string, unknown>): Promise<ArgumentCheck> {
+    if (!this.#zod) return checkAgainstSchema(this.parameters, this.name, args);
+    const result = await this.#zod.safeParseAsync(args);
+    if (result.success) return { ok: true, value: result.data as Record<string, unknown> };
+    return { ok: false, message: z.prettifyError(result.error) };
+  }
+
+  async execute(args: Record<string, unknown>, context: ToolContext): Promise<unknown> {
+    return this.#execute(args as ToolArguments<TParameters>, context);
+  }
+}

@@ -1,0 +1,27 @@
+import type { Event, InvocationContext } from '@ferrite/core';
+import { eventsOf } from '../agent/events-of.js';
+import { WorkflowAgent, type WorkflowAgentConfig } from './workflow-agent.js';
+
+/** Settings of a {@link SequentialAgent}. */
+export type SequentialAgentConfig = WorkflowAgentConfig;
+
+/**
+ * Runs its sub-agents one after the other, in the same branch, each seeing what the previous
+ * ones added to the session.
+ *
+ * @example
+ * ```ts
+ * const pipeline = new SequentialAgent({ name: 'pipeline', subAgents: [writer, reviewer] });
+ * ```
+ */
+export class SequentialAgent extends WorkflowAgent {
+  async *run(context: InvocationContext): AsyncGenerator<Event> {
+    for (const child of this.subAgents) {
+      if (context.ended) return;
+      for await (const event of eventsOf(child.run(context.withAgent(child)))) {
+        yield event;
+        if (context.ended) return;
+      }
+    }
+  }
+}

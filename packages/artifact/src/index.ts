@@ -1,0 +1,13 @@
+export { InMemoryArtifactService } from './in-memory/in-memory-artifact-service.js';
+export {
+  FileArtifactService,
+  type FileArtifactServiceConfig,
+} from './file/file-artifact-service.js';
+export {
+  isUserArtifact,
+  toArtifactRecord,
+  toStorableMetadata,
+  validateArtifactKey,
+  validateArtifactScope,
+  type ArtifactRecord,
+} from './validation/artifact-request.js';

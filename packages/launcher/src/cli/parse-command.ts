@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util';
+import { isValidName } from '@ferrite/core';
+
+/** What the command line asks for. */
+export type LauncherCommand =
+  | { kind: 'chat'; userId: string; sessionId: string | undefined }
+  | { kind: 'serve'; port: number; host: string }
+  | { kind: 'help' }
+  | { kind: 'invalid'; message: string };
+
+/** The usage text of a launcher program. */
+export function usage(program: string): string {
+  return [
+    `Usage: ${program} [chat] [--user <id>] [--session <id>]`,
+    `       ${program} serve [--port 8080] [--host 127.0.0.1]`,
+    `       ${program} --help`,
+    '',
+    'Commands:',
+    '  chat    talk to the agent in this terminal (the default)',
+    '  serve   serve the HTTP API (SSE included) for this agent',
+    '',
+    'Options:',
+    '  --user <id>       user id of the chat (default "user")',
+    '  --session <id>    session id of the chat (default: a new session)',
+    '  --port <n>        port to listen on (default 8080; 0 picks a free one)',
+    '  --host <address>  address to bind (default 127.0.0.1; 0.0.0.0 exposes the server)',
+    '  -h, --help        show this help',
+  ].join('\n');
+}
+
+/** Parses `argv` (without node and the script) into a {@link LauncherCommand}. */
+export function parseCommand(argv: readonly string[]): LauncherCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        user: { type: 'string' },
+        session: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    return { kind: 'invalid', message: (error as Error).message };
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'help' };
+  if (positionals.length > 1) {
+    return { kind: 'invalid', message: `unexpected argument '${positionals[1]}'` };
+  }
+  const command = positionals[0] ?? 'chat';
+  if (command === 'help') return { kind: 'help' };
+  if (command === 'chat') {
+    if (values.port !== undefined || values.host !== undefined) {
+      return { kind: 'invalid', message: '--port and --host belong to the serve command' };
+    }
+    const userId = values.user ?? 'user';
+    const sessionId = values.session;
+    if (!isValidName(userId)) return { kind: 'invalid', message: `invalid --user ${values.user}` };
+    if (sessionId !== undefined && !isValidName(sessionId)) {
+      return { kind: 'invalid', message: `invalid --session ${values.session}` };
+    }
+    return { kind: 'chat', userId, sessionId };
+  }
+  if (command === 'serve') {
+    if (values.user !== undefined || values.session !== undefined) {
+      return { kind: 'invalid', message: '--user and --session belong to the chat command' };
+    }
+    const port = values.port === undefined ? 8080 : Number(values.port);
+    if (!/^\d+$/.test(values.port ?? '8080') || !Number.isInteger(port) || port > 65535) {
+      return {
+        kind: 'invalid',
+        message: `--port must be an integer from 0 to 65535, got '${values.port}'`,
+      };
+    }
+    const host = values.host ?? '127.0.0.1';
+    if (host === '') return { kind: 'invalid', message: '--host must not be empty' };
+    return { kind: 'serve', port, host };
+  }
+  return { kind: 'invalid', message: `unknown command '${command}'` };
+}

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { createInterface, type Interface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { toFerriteError, userContent } from '@ferrite/core';
+import type { Runner } from '@ferrite/runner';
+import type { Subscription } from 'rxjs';
+import { EventPrinter } from './event-printer.js';
+
+/** Options of {@link ConsoleRepl}. */
+export interface ConsoleReplOptions {
+  runner: Runner;
+  input: Readable;
+  output: Writable;
+  userId: string;
+  /** A new session when absent. */
+  sessionId?: string | undefined;
+  /** Where Ctrl+C comes from besides the terminal (default `process`); null for none. */
+  signals?: NodeJS.EventEmitter | null;
+}
+
+/**
+ * The console chat: reads one message per line, streams the agent's answer, Ctrl+C cancels the
+ * running turn and a second Ctrl+C (or `/exit`, or the end of input) leaves.
+ */
+export class ConsoleRepl {
+  readonly #options: ConsoleReplOptions;
+  readonly #printer: EventPrinter;
+  readonly #sessionId: string;
+  #running: { subscription: Subscription; cancelled: boolean; done: () => void } | undefined;
+  /** A Ctrl+C was pressed since the last message: the next one while idle exits. */
+  #armed = false;
+  #exit: (() => void) | undefined;
+
+  constructor(options: ConsoleReplOptions) {
+    this.#options = options;
+    this.#printer = new EventPrinter(options.output);
+    this.#sessionId = options.sessionId ?? randomUUID();
+  }
+
+  /** Chats until `/exit`, a second Ctrl+C or the end of input. */
+  async run(): Promise<void> {
+    const { input, output, runner } = this.#options;
+    const terminal = (input as { isTTY?: boolean }).isTTY === true;
+    const rl = createInterface({ input, output, terminal, prompt: 'you> ' });
+    const signals = this.#options.signals === undefined ? process : this.#options.signals;
+    const onInterrupt = (): void => this.#interrupt(rl);
+    rl.on('SIGINT', onInterrupt);
+    signals?.on('SIGINT', onInterrupt);
+    const exited = new Promise<void>((resolve) => (this.#exit = resolve));
+    this.#printer.line(
+      `Ferrite chat — app '${runner.appName}', agent '${runner.agent.name}', session ${this.#sessionId}`,
+    );
+    this.#printer.line('Type a message; Ctrl+C cancels a reply, twice exits; /exit quits.');
+    try {
+      const lines = rl[Symbol.asyncIterator]();
+      if (terminal) rl.prompt();
+      for (;;) {
+        const next = await Promise.race([lines.next(), exited.then(() => undefined)]);
+        if (!next || next.done) break;
+        const line = next.value.trim();
+        if (line === '/exit' || line === '/quit') break;
+        if (line !== '') {
+          // Piped input is not echoed by a terminal; show it so the transcript reads as a chat.
+          if (!terminal) this.#printer.line(`you> ${line}`);
+          this.#armed = false;
+          await this.#turn(line);
+        }
+        if (terminal) rl.prompt();
+      }
+    } finally {
+      signals?.off('SIGINT', onInterrupt);
+      this.#running?.subscription.unsubscribe();
+      rl.close();
+      this.#printer.finish();
+    }
+  }
+
+  #turn(text: string): Promise<void> {
+    const { runner, userId } = this.#options;
+    return new Promise<void>((resolve) => {
+      const state = {
+        subscription: undefined as unknown as Subscription,
+        cancelled: false,
+        done: resolve,
+      };
+      this.#running = state;
+      const end = (): void => {
+        this.#running = undefined;
+        this.#printer.finish();
+        resolve();
+      };
+      state.subscription = runner
+        .run(userId, this.#sessionId, userContent(text), { runConfig: { streamingMode: 'sse' } })
+        .subscribe({
+          next: (event) => this.#printer.print(event),
+          error: (error: unknown) => {
+            const failure = toFerriteError(error);
+            this.#printer.line(`error [${failure.code}]: ${failure.message}`);
+            end();
+          },
+          complete: end,
+        });
+      if (state.cancelled) end();
+    });
+  }
+
+  #interrupt(rl: Interface): void {
+    const running = this.#running;
+    if (running) {
+      running.cancelled = true;
+      running.subscription?.unsubscribe();
+      this.#running = undefined;
+      this.#armed = true;
+      this.#printer.line('^C cancelled (press Ctrl+C again to exit)');
+      this.#printer.finish();
+      running.done();
+      return;
+    }
+    if (this.#armed) {
+      this.#printer.line('bye');
+      this.#exit?.();
+      return;
+    }
+    this.#armed = true;
+    this.#printer.line('(press Ctrl+C again to exit, or type /exit)');
+    if ((this.#options.input as { isTTY?: boolean }).isTTY) rl.prompt();
+  }
+}

@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { Subject } from 'rxjs';
+import { SessionBusyError, userContent, type Content } from '@ferrite/core';
+import { abortableDelay } from '@ferrite/core/testing';
+import { SessionLock, runToArray } from '../index.js';
+import { TestAgent, collect, makeRunner, say } from '../testing/runner-fixtures.js';
+
+const holder = () => ({
+  interrupted: 0,
+  interrupt() {
+    this.interrupted += 1;
+  },
+});
+
+describe('SessionLock', () => {
+  it('hands the session over first come, first served', async () => {
+    const lock = new SessionLock();
+    const order: string[] = [];
+    const a = lock.acquire('k', 'queue', holder());
+    const b = lock.acquire('k', 'queue', holder());
+    const c = lock.acquire('k', 'queue', holder());
+    void b.ready.then((ok) => order.push(`b:${ok}`));
+    void c.ready.then((ok) => order.push(`c:${ok}`));
+    expect(await a.ready).toBe(true);
+    a.release();
+    await b.ready;
+    b.release();
+    await c.ready;
+    expect(order).toEqual(['b:true', 'c:true']);
+    c.release();
+    expect(lock.isHeld('k')).toBe(false);
+  });
+
+  it("rejects a second claim in 'reject' mode and lets a waiter leave the line", async () => {
+    const lock = new SessionLock();
+    const first = lock.acquire('k', 'reject', holder());
+    expect(() => lock.acquire('k', 'reject', holder())).toThrow(SessionBusyError);
+    const waiting = lock.acquire('k', 'queue', holder());
+    waiting.release();
+    expect(await waiting.ready).toBe(false);
+    first.release();
+    expect(lock.isHeld('k')).toBe(false);
+  });
+});
+
+describe('same-session runs', () => {
+  const slowAgent = (log: string[]) =>
+    new TestAgent('root', async function* (ctx) {
+      const text = ctx.userContent.parts[0]!.text!;
+      log.push(`start ${text}`);
+      await abortableDelay(20, ctx.signal);
+      log.push(`end ${text}`);
+      yield say(`reply ${text}`);
+    });
+
+  it("'queue' runs them one after the other, in subscription order", async () => {
+    const log: string[] = [];
+    const { runner, stored } = makeRunner(slowAgent(log));
+    await Promise.all(
+      ['a', 'b', 'c'].map((text) => runToArray(runner.run('u1', 's1', userContent(text)))),
+    );
+    expect(log).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
+    expect((await stored()).map((e) => e.content!.parts[0]!.text)).toEqual([
+      'a',
+      'reply a',
+      'b',
+      'reply b',
+      'c',
+      'reply c',
+    ]);
+  });
+
+  it("'reject' errors the second run with SessionBusyError while the first runs", async () => {
+    const log: string[] = [];
+    const { runner, stored } = makeRunner(slowAgent(log), { runConfig: { concurrency: 'reject' } });
+    const first = collect(runner.run('u1', 's1', userContent('a')));
+    const second = await collect(runner.run('u1', 's1', userContent('b')));
+    expect(SessionBusyError.isInstance(second.error)).toBe(true);
+    expect((await first).completed).toBe(true);
+    expect(await stored()).toHaveLength(2);
+    // once the first is done the session is free again at once
+    expect((await collect(runner.run('u1', 's1', userContent('c')))).completed).toBe(true);
+  });
+
+  it('a queued run that is unsubscribed never runs', async () => {
+    const log: string[] = [];
+    const { runner, stored } = makeRunner(slowAgent(log));
+    const first = collect(runner.run('u1', 's1', userContent('a')));
+    const queued = runner.run('u1', 's1', userContent('b')).subscribe();
+    queued.unsubscribe();
+    await first;
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(log).toEqual(['start a', 'end a']);
+    expect(await stored()).toHaveLength(2);
+    expect(runner.isRunning('u1', 's1')).toBe(false);
+  });
+
+  it('runs 100 sessions fully in parallel', async () => {
+    let active = 0;
+    let peak = 0;
+    const agent = new TestAgent('root', async function* (ctx) {
+      active += 1;
+      peak = Math.max(peak, active);
+      await abortableDelay(20, ctx.signal);
+      active -= 1;
+      yield say(`done ${ctx.session.id}`);
+    });
+    const { runner, stored } = makeRunner(agent);
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        runToArray(runner.run(`user${i % 10}`, `s${i}`, userContent('go'))),
+      ),
+    );
+    expect(peak).toBe(100);
+    expect(results.every((events) => events.length === 1)).toBe(true);
+    expect((await stored('user3', 's13')).map((e) => e.author)).toEqual(['user', 'root']);
+  });
+});
+
+describe('runLive', () => {
+  it('runs each incoming message as a turn, in order, on the same session', async () => {
+    const seen: string[] = [];
+    const agent = new TestAgent('root', async function* (ctx) {
+      seen.push(`${ctx.runConfig.streamingMode}:${ctx.userContent.parts[0]!.text!}`);
+      await abortableDelay(5, ctx.signal);
+      yield say(`echo ${ctx.userContent.parts[0]!.text!}`);
+    });
+    const { runner, stored } = makeRunner(agent);
+    const input = new Subject<Content>();
+    const done = runToArray(runner.runLive('u1', 's1', input));
+    input.next(userContent('one'));
+    input.next(userContent('two'));
+    input.next(userContent('three'));
+    input.complete();
+    const events = await done;
+    expect(events.map((e) => e.content!.parts[0]!.text)).toEqual([
+      'echo one',
+      'echo two',
+      'echo three',
+    ]);
+    expect(seen).toEqual(['bidi:one', 'bidi:two', 'bidi:three']);
+    expect(await stored()).toHaveLength(6);
+    expect(new Set(events.map((e) => e.invocationId)).size).toBe(3);
+  });
+});

@@ -1,0 +1,82 @@
+import {
+  MaxTurnsExceededError,
+  type ArtifactService,
+  type Content,
+  type MemoryEntry,
+  type MemoryService,
+  type ResolvedRunConfig,
+  type Session,
+} from '@ferrite/core';
+
+/** What one invocation's contexts share (every agent and branch of it). */
+export interface InvocationStateInit {
+  invocationId: string;
+  appName: string;
+  userId: string;
+  session: Session;
+  userContent: Content;
+  runConfig: ResolvedRunConfig;
+  signal: AbortSignal;
+  artifactService?: ArtifactService | undefined;
+  memoryService?: MemoryService | undefined;
+}
+
+/**
+ * The state one invocation's contexts share: session, signal, model-call counter and the
+ * `ended` flag. Contexts for other agents and branches are views over it.
+ */
+export class InvocationState {
+  readonly invocationId: string;
+  readonly appName: string;
+  readonly userId: string;
+  readonly session: Session;
+  readonly runConfig: ResolvedRunConfig;
+  readonly signal: AbortSignal;
+  readonly artifactService: ArtifactService | undefined;
+  readonly memory: { search(query: string, limit?: number): Promise<MemoryEntry[]> } | undefined;
+  userContent: Content;
+  memories: readonly MemoryEntry[] = [];
+  ended = false;
+  #modelCalls = 0;
+
+  constructor(init: InvocationStateInit) {
+    this.invocationId = init.invocationId;
+    this.appName = init.appName;
+    this.userId = init.userId;
+    this.session = init.session;
+    this.userContent = init.userContent;
+    this.runConfig = init.runConfig;
+    this.signal = init.signal;
+    this.artifactService = init.artifactService;
+    const memoryService = init.memoryService;
+    this.memory = memoryService
+      ? {
+          search: async (query: string, limit?: number): Promise<MemoryEntry[]> => {
+            const result = await memoryService.searchMemory({
+              appName: init.appName,
+              userId: init.userId,
+              query,
+              signal: init.signal,
+              ...(limit === undefined ? {} : { limit }),
+            });
+            return result.memories;
+          },
+        }
+      : undefined;
+  }
+
+  /** Model calls counted so far, all agents together. */
+  get modelCalls(): number {
+    return this.#modelCalls;
+  }
+
+  /** Counts one model call; throws MaxTurnsExceededError past `runConfig.maxTurns`. */
+  countModelCall(): void {
+    this.#modelCalls += 1;
+    if (this.#modelCalls > this.runConfig.maxTurns) {
+      throw new MaxTurnsExceededError(
+        `The run made more than ${this.runConfig.maxTurns} model calls (maxTurns)`,
+      );
+    }
+  }
+}

@@ -1,0 +1,10 @@
+export { Runner, type RunOptions, type RunLiveOptions } from './runner/runner.js';
+export { AgentTree } from './runner/agent-tree.js';
+export { selectAgent } from './runner/agent-selection.js';
+export { runToArray } from './consume/run-to-array.js';
+export { toAsyncIterable } from './consume/to-async-iterable.js';
+export { SessionStateView } from './context/session-state-view.js';
+export { SessionScopedArtifacts } from './context/session-scoped-artifacts.js';
+export { RunInvocationContext } from './context/run-invocation-context.js';
+export { SessionLock, type SessionHolder, type SessionLease } from './concurrency/session-lock.js';
+export type { RunnerConfig, RunConfig, ResolvedRunConfig, Plugin } from '@ferrite/core';

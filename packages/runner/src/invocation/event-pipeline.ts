@@ -1,0 +1,116 @@
+import type { Subscriber } from 'rxjs';
+import type { Event, Plugin, Session, SessionService, StreamingMode } from '@ferrite/core';
+import type { RunInvocationContext } from '../context/run-invocation-context.js';
+import { withEventDefaults } from './event-defaults.js';
+import { Halted } from './halted.js';
+import type { InvocationControl } from './invocation-control.js';
+import type { RunGuards } from './run-guards.js';
+
+const noop = (): void => {};
+
+/** Everything the pipeline writes to and reads from. */
+export interface EventPipelineInit {
+  control: InvocationControl;
+  session: Session;
+  sessionService: SessionService;
+  subscriber: Subscriber<Event>;
+  guards: RunGuards;
+  plugins: readonly Plugin[];
+  streamingMode: StreamingMode;
+}
+
+/**
+ * Step 5 of a run: each agent event gets its defaults, passes the plugins' `onEvent`, is
+ * stored unless partial (in order, before it is emitted), and the stored event is emitted.
+ */
+export class EventPipeline {
+  readonly #control: InvocationControl;
+  readonly #session: Session;
+  readonly #sessionService: SessionService;
+  readonly #subscriber: Subscriber<Event>;
+  readonly #guards: RunGuards;
+  readonly #eventPlugins: readonly Plugin[];
+  readonly #emitPartials: boolean;
+  #inflight: Promise<void> | undefined;
+
+  constructor(init: EventPipelineInit) {
+    this.#control = init.control;
+    this.#session = init.session;
+    this.#sessionService = init.sessionService;
+    this.#subscriber = init.subscriber;
+    this.#guards = init.guards;
+    this.#eventPlugins = init.plugins.filter((plugin) => typeof plugin.onEvent === 'function');
+    this.#emitPartials = init.streamingMode === 'sse';
+  }
+
+  /** Handles one agent event; returns the stored event (undefined for partial events). */
+  async deliver(context: RunInvocationContext, raw: Event): Promise<Event | undefined> {
+    if (typeof raw !== 'object' || raw === null) {
+      throw new TypeError(`Agent '${context.agent.name}' produced a value that is not an event`);
+    }
+    const partial = raw.partial === true;
+    if (partial && !this.#emitPartials) return undefined;
+    let event = withEventDefaults(context, raw, partial);
+    if (this.#eventPlugins.length > 0) event = await this.#applyPlugins(context, event);
+    if (partial) {
+      this.#emit(event);
+      return undefined;
+    }
+    if (!this.#guards.admit(event)) throw new Halted();
+    const stored = await this.append(event);
+    this.#emit(stored);
+    return stored;
+  }
+
+  /** Stores an event (never after the invocation stopped) and returns the stored copy. */
+  async append(event: Event): Promise<Event> {
+    this.#control.checkpoint();
+    const appending = this.#sessionService.appendEvent({ session: this.#session, event });
+    let stored: Event;
+    try {
+      stored = await this.#control.guard(appending);
+    } catch (error) {
+      // Stopped while the store call runs: remember it so the session is handed on after it.
+      if (error instanceof Halted) this.#inflight = appending.then(noop, noop);
+      throw error;
+    }
+    this.#control.checkpoint();
+    return stored;
+  }
+
+  /** True when the run stopped while a store call was still in flight. */
+  get appending(): boolean {
+    return this.#inflight !== undefined;
+  }
+
+  /** Settles once that store call has (so the session is handed on only after it). */
+  async drain(): Promise<void> {
+    await this.#inflight;
+  }
+
+  #emit(event: Event): void {
+    if (!this.#subscriber.closed) this.#subscriber.next(event);
+  }
+
+  async #applyPlugins(context: RunInvocationContext, event: Event): Promise<Event> {
+    let current = event;
+    for (const plugin of this.#eventPlugins) {
+      const replaced = await this.#control.guard(plugin.onEvent?.(context, current));
+      if (typeof replaced === 'object' && replaced !== null) {
+        current = {
+          ...replaced,
+          id: current.id,
+          invocationId: current.invocationId,
+          timestamp: current.timestamp,
+          author: replaced.author || current.author,
+          actions: {
+            ...replaced.actions,
+            stateDelta: replaced.actions?.stateDelta ?? {},
+            artifactDelta: replaced.actions?.artifactDelta ?? {},
+          },
+        };
+      }
+    }
+    return current;
+  }
+}

@@ -1,0 +1,65 @@
+import {
+  SessionExistsError,
+  SessionNotFoundError,
+  textOf,
+  type Content,
+  type MemoryEntry,
+  type Session,
+} from '@ferrite/core';
+import type { InvocationControl } from './invocation-control.js';
+import type { RunRequest, RunnerParts } from './run-request.js';
+
+/** Step 1: the session with `historyLimit` events, created when missing and allowed. */
+export async function loadSession(
+  control: InvocationControl,
+  parts: RunnerParts,
+  request: RunRequest,
+): Promise<Session> {
+  const { sessionService, appName } = parts;
+  const { userId, sessionId, runConfig } = request;
+  const query = {
+    appName,
+    userId,
+    sessionId,
+    ...(runConfig.historyLimit === undefined ? {} : { numRecentEvents: runConfig.historyLimit }),
+  };
+  const found = await control.guard(sessionService.getSession(query));
+  if (found) return found;
+  if (!runConfig.autoCreateSession) {
+    throw new SessionNotFoundError(
+      `Session '${sessionId}' of user '${userId}' does not exist (autoCreateSession is off)`,
+    );
+  }
+  try {
+    return await control.guard(sessionService.createSession({ appName, userId, sessionId }));
+  } catch (error) {
+    // Another process created it between our read and our create: use theirs.
+    if (!SessionExistsError.isInstance(error)) throw error;
+    const created = await control.guard(sessionService.getSession(query));
+    if (!created) throw error;
+    return created;
+  }
+}
+
+/** Step 3: memories for the message's text (`memoryTopK`), or none without a memory service. */
+export async function preloadMemories(
+  control: InvocationControl,
+  parts: RunnerParts,
+  request: RunRequest,
+  message: Content,
+): Promise<MemoryEntry[]> {
+  const { memoryService, appName } = parts;
+  const limit = request.runConfig.memoryTopK;
+  const query = textOf(message).trim();
+  if (!memoryService || limit === 0 || query.length === 0) return [];
+  const result = await control.guard(
+    memoryService.searchMemory({
+      appName,
+      userId: request.userId,
+      query,
+      limit,
+      signal: control.signal,
+    }),
+  );
+  return result.memories;
+}

@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import type { Subscriber } from 'rxjs';
+import { createEvent, toFerriteError, type Event, type FerriteError } from '@ferrite/core';
+import { InvocationState } from '../context/invocation-state.js';
+import { RunInvocationContext } from '../context/run-invocation-context.js';
+import type { SessionHolder } from '../concurrency/session-lock.js';
+import { selectAgent } from '../runner/agent-selection.js';
+import { AgentLoop } from './agent-loop.js';
+import { EventPipeline } from './event-pipeline.js';
+import { Halted } from './halted.js';
+import type { InvocationControl } from './invocation-control.js';
+import { loadSession, preloadMemories } from './invocation-setup.js';
+import { runAfterRun, runBeforeRun, runOnUserMessage } from './plugin-hooks.js';
+import { RunGuards } from './run-guards.js';
+import type { RunRequest, RunnerParts } from './run-request.js';
+
+type StopReason = 'cancel' | 'interrupt' | FerriteError;
+
+/**
+ * One invocation (one subscription of `run`): loads the session, selects the agent, stores
+ * the user event, runs the agents and settles the stream. Cancellation, interruption and
+ * guards stop it through one AbortController.
+ */
+export class Invocation implements SessionHolder, InvocationControl {
+  readonly #parts: RunnerParts;
+  readonly #request: RunRequest;
+  readonly #subscriber: Subscriber<Event>;
+  readonly #controller = new AbortController();
+  readonly #guards: RunGuards;
+  #stop: StopReason | undefined;
+  #settled = false;
+  readonly #waiters = new Set<(error: Error) => void>();
+  #pipeline: EventPipeline | undefined;
+
+  constructor(parts: RunnerParts, request: RunRequest, subscriber: Subscriber<Event>) {
+    this.#parts = parts;
+    this.#request = request;
+    this.#subscriber = subscriber;
+    this.#guards = new RunGuards(request.runConfig, (error) => this.trip(error));
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** True once cancelled, interrupted or tripped. */
+  get stopped(): boolean {
+    return this.#stop !== undefined;
+  }
+
+  /** The caller unsubscribed: stop at once, emit nothing more. */
+  cancel(): void {
+    if (!this.#settled) this.#halt('cancel', 'The run was cancelled');
+  }
+
+  /** Stops the run; its stream completes normally with the events stored so far. */
+  interrupt(): void {
+    this.#halt('interrupt', 'The run was interrupted');
+  }
+
+  trip(error: Error): void {
+    this.#halt(toFerriteError(error), error);
+  }
+
+  checkpoint(): void {
+    if (this.#stop !== undefined) throw new Halted();
+  }
+
+  guard<T>(value: T | PromiseLike<T>): Promise<T> {
+    this.checkpoint();
+    if (typeof (value as PromiseLike<T> | undefined)?.then !== 'function') {
+      return Promise.resolve(value);
+    }
+    // One set of waiters per invocation instead of an abort listener per await: cheaper on
+    // the per-event path, and #halt rejects them all at once.
+    return new Promise<T>((resolve, reject) => {
+      const waiters = this.#waiters;
+      waiters.add(reject);
+      (value as PromiseLike<T>).then(
+        (result) => {
+          waiters.delete(reject);
+          resolve(result);
+        },
+        (error: unknown) => {
+          waiters.delete(reject);
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the original error, unchanged
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /**
+   * Runs the invocation to its end and calls `release` once the session may be used by the
+   * next run: before the stream settles, or after a store call still in flight has settled.
+   * Never rejects (the outcome goes to the subscriber).
+   */
+  async execute(release: () => void): Promise<void> {
+    let failure: unknown;
+    let failed = false;
+    try {
+      this.checkpoint();
+      await this.#run();
+    } catch (error) {
+      failed = true;
+      failure = error;
+    } finally {
+      this.#guards.dispose();
+    }
+    const pipeline = this.#pipeline;
+    if (pipeline?.appending) {
+      this.#settle(failed, failure);
+      await pipeline.drain();
+      release();
+    } else {
+      release();
+      this.#settle(failed, failure);
+    }
+  }
+
+  #halt(reason: StopReason, abortReason: unknown): void {
+    if (this.#stop !== undefined || this.#settled) return;
+    this.#stop = reason;
+    this.#controller.abort(
+      typeof abortReason === 'string' ? new DOMException(abortReason, 'AbortError') : abortReason,
+    );
+    for (const reject of this.#waiters) reject(new Halted());
+    this.#waiters.clear();
+  }
+
+  #settle(failed: boolean, failure: unknown): void {
+    const stop = this.#stop;
+    this.#settled = true;
+    if (stop === 'cancel') return;
+    if (typeof stop === 'object') {
+      this.#subscriber.error(stop);
+    } else if (stop === 'interrupt' || !failed) {
+      this.#subscriber.complete();
+    } else {
+      // Work the failed agent left running (tools, parallel branches) stops with the run.
+      this.#controller.abort(new DOMException('The run failed', 'AbortError'));
+      this.#subscriber.error(toFerriteError(failure));
+    }
+  }
+
+  async #run(): Promise<void> {
+    const { tree, plugins } = this.#parts;
+    const { runConfig } = this.#request;
+    const session = await loadSession(this, this.#parts, this.#request);
+    const shared = new InvocationState({
+      invocationId: randomUUID(),
+      appName: this.#parts.appName,
+      userId: this.#request.userId,
+      session,
+      userContent: this.#request.message,
+      runConfig,
+      signal: this.#controller.signal,
+      artifactService: this.#parts.artifactService,
+      memoryService: this.#parts.memoryService,
+    });
+    const context = RunInvocationContext.create(shared, selectAgent(session.events, tree));
+    const pipeline = new EventPipeline({
+      control: this,
+      session,
+      sessionService: this.#parts.sessionService,
+      subscriber: this.#subscriber,
+      guards: this.#guards,
+      plugins,
+      streamingMode: runConfig.streamingMode,
+    });
+    this.#pipeline = pipeline;
+
+    const earlyExit = await runBeforeRun(this, plugins, context);
+    shared.userContent = await runOnUserMessage(this, plugins, context, shared.userContent);
+    if (!earlyExit)
+      shared.memories = await preloadMemories(this, this.#parts, this.#request, shared.userContent);
+
+    await pipeline.append(
+      createEvent({
+        invocationId: shared.invocationId,
+        author: 'user',
+        content: { ...shared.userContent, role: 'user' },
+        actions: { stateDelta: this.#request.stateDelta ?? {} },
+      }),
+    );
+
+    if (earlyExit) {
+      const root = context.withAgent(tree.root);
+      await pipeline.deliver(root, createEvent({ author: tree.root.name, content: earlyExit }));
+    } else if (!shared.ended) {
+      this.#guards.start();
+      await new AgentLoop(this, pipeline, tree, runConfig.maxTransfers).run(context);
+    }
+
+    await runAfterRun(this, plugins, context);
+    this.checkpoint();
+  }
+}

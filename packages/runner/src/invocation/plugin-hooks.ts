@@ -1,0 +1,48 @@
+import type { Content, Plugin } from '@ferrite/core';
+import type { RunInvocationContext } from '../context/run-invocation-context.js';
+import type { InvocationControl } from './invocation-control.js';
+
+function isContent(value: unknown): value is Content {
+  return typeof value === 'object' && value !== null && Array.isArray((value as Content).parts);
+}
+
+/** `beforeRun` of each plugin in order; the first Content returned ends the run early. */
+export async function runBeforeRun(
+  control: InvocationControl,
+  plugins: readonly Plugin[],
+  context: RunInvocationContext,
+): Promise<Content | undefined> {
+  for (const plugin of plugins) {
+    if (!plugin.beforeRun) continue;
+    const result = await control.guard(plugin.beforeRun(context));
+    if (isContent(result)) return result;
+  }
+  return undefined;
+}
+
+/** `onUserMessage` of each plugin in order, each seeing the previous one's replacement. */
+export async function runOnUserMessage(
+  control: InvocationControl,
+  plugins: readonly Plugin[],
+  context: RunInvocationContext,
+  message: Content,
+): Promise<Content> {
+  let current = message;
+  for (const plugin of plugins) {
+    if (!plugin.onUserMessage) continue;
+    const replaced = await control.guard(plugin.onUserMessage(context, current));
+    if (isContent(replaced)) current = replaced;
+  }
+  return current;
+}
+
+/** `afterRun` of each plugin in order. */
+export async function runAfterRun(
+  control: InvocationControl,
+  plugins: readonly Plugin[],
+  context: RunInvocationContext,
+): Promise<void> {
+  for (const plugin of plugins) {
+    if (plugin.afterRun) await control.guard(plugin.afterRun(context));
+  }
+}

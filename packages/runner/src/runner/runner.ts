@@ -1,0 +1,228 @@
+import { Observable, concatMap, defer } from 'rxjs';
+import {
+  InvalidArgumentError,
+  resolveRunConfig,
+  toFerriteError,
+  validateName,
+  type Agent,
+  type ArtifactService,
+  type Content,
+  type Event,
+  type MemoryService,
+  type Plugin,
+  type ResolvedRunConfig,
+  type RunConfig,
+  type RunnerConfig,
+  type SessionService,
+} from '@ferrite/core';
+import { SessionLock } from '../concurrency/session-lock.js';
+import { toAsyncIterable } from '../consume/to-async-iterable.js';
+import { Invocation } from '../invocation/invocation.js';
+import type { RunRequest, RunnerParts } from '../invocation/run-request.js';
+import { AgentTree } from './agent-tree.js';
+
+/** Options of {@link Runner.run}. */
+export interface RunOptions {
+  /** State written with the user's message (stored in the user event's `stateDelta`). */
+  stateDelta?: Record<string, unknown>;
+  /** Overrides the Runner's run config, per key. */
+  runConfig?: RunConfig;
+}
+
+/** Options of {@link Runner.runLive}. */
+export interface RunLiveOptions {
+  /** Overrides the Runner's run config for every turn; `streamingMode` defaults to `'bidi'`. */
+  runConfig?: RunConfig;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function validateMessage(message: unknown): Content {
+  if (!isPlainObject(message) || !Array.isArray(message.parts) || message.parts.length === 0) {
+    throw new InvalidArgumentError('newMessage must be a Content with at least one part');
+  }
+  for (const part of message.parts) {
+    if (!isPlainObject(part)) throw new InvalidArgumentError('newMessage parts must be objects');
+  }
+  return message as unknown as Content;
+}
+
+/**
+ * Runs agents in sessions: each `run` loads the session, picks the agent, stores the user's
+ * message and every event the agents produce, and streams those events to the caller.
+ *
+ * @example
+ * ```ts
+ * const runner = new Runner({ appName: 'shop', agent, sessionService: new InMemorySessionService() });
+ * runner.run('user-1', 'session-1', userContent('Where is my order?')).subscribe((event) => {
+ *   console.log(event.author, textOf(event.content));
+ * });
+ * ```
+ */
+export class Runner {
+  /** The application name sessions and artifacts are stored under. */
+  readonly appName: string;
+  /** The root of the agent tree. */
+  readonly agent: Agent;
+  readonly sessionService: SessionService;
+  readonly artifactService: ArtifactService | undefined;
+  readonly memoryService: MemoryService | undefined;
+  /** The Runner's run config with defaults filled; `run` options override it per key. */
+  readonly runConfig: ResolvedRunConfig;
+  /** The plugins, in the order they are called. */
+  readonly plugins: readonly Plugin[];
+  readonly #parts: RunnerParts;
+  readonly #locks = new SessionLock();
+
+  constructor(config: RunnerConfig) {
+    if (!isPlainObject(config)) throw new InvalidArgumentError('Runner needs a RunnerConfig');
+    this.appName = validateName('appName', config.appName);
+    const service = config.sessionService as Partial<SessionService> | undefined;
+    if (typeof service?.getSession !== 'function' || typeof service.appendEvent !== 'function') {
+      throw new InvalidArgumentError('RunnerConfig.sessionService must be a SessionService');
+    }
+    const tree = new AgentTree(config.agent);
+    const plugins = config.plugins ?? [];
+    if (!Array.isArray(plugins))
+      throw new InvalidArgumentError('RunnerConfig.plugins must be an array');
+    plugins.forEach((plugin: unknown, index) => {
+      if (typeof plugin !== 'object' || plugin === null) {
+        throw new InvalidArgumentError(`RunnerConfig.plugins[${index}] is not a plugin`);
+      }
+    });
+    this.agent = config.agent;
+    this.sessionService = config.sessionService;
+    this.artifactService = config.artifactService;
+    this.memoryService = config.memoryService;
+    this.runConfig = resolveRunConfig(config.runConfig);
+    this.plugins = Object.freeze([...plugins]);
+    this.#parts = Object.freeze({
+      appName: this.appName,
+      tree,
+      sessionService: this.sessionService,
+      artifactService: this.artifactService,
+      memoryService: this.memoryService,
+      plugins: this.plugins,
+    });
+  }
+
+  /**
+   * Runs one invocation for `newMessage`. The Observable is cold: each subscription is one
+   * invocation; unsubscribing cancels it. Errors arrive as `FerriteError`s on the stream;
+   * this method itself never throws.
+   */
+  run(
+    userId: string,
+    sessionId: string,
+    newMessage: Content,
+    options: RunOptions = {},
+  ): Observable<Event> {
+    return new Observable<Event>((subscriber) => {
+      let request: RunRequest;
+      try {
+        request = this.#prepare(userId, sessionId, newMessage, options);
+      } catch (error) {
+        subscriber.error(toFerriteError(error));
+        return undefined;
+      }
+      const invocation = new Invocation(this.#parts, request, subscriber);
+      const key = `${request.userId}/${request.sessionId}`;
+      let lease;
+      try {
+        lease = this.#locks.acquire(key, request.runConfig.concurrency, invocation);
+      } catch (error) {
+        subscriber.error(toFerriteError(error));
+        return undefined;
+      }
+      let started = false;
+      void lease.ready
+        .then((granted) => {
+          if (!granted) return undefined;
+          started = true;
+          return invocation.execute(() => lease.release());
+        })
+        .finally(() => lease.release());
+      return () => {
+        invocation.cancel();
+        // A run still waiting in line leaves it; a started one hands the session on when done.
+        if (!started) lease.release();
+      };
+    });
+  }
+
+  /**
+   * {@link Runner.run} as an AsyncIterable for callers without RxJS; breaking out of the
+   * `for await` loop cancels the run, and the run's error is thrown from the loop.
+   */
+  runAsync(
+    userId: string,
+    sessionId: string,
+    newMessage: Content,
+    options: RunOptions = {},
+  ): AsyncIterable<Event> {
+    return toAsyncIterable(this.run(userId, sessionId, newMessage, options));
+  }
+
+  /**
+   * Live (`'bidi'`) mode: every Content from `input$` is a turn on the same session, run in
+   * order after the previous one ends; one Observable carries the events of all turns and
+   * completes when `input$` has completed and the last turn ended.
+   */
+  runLive(
+    userId: string,
+    sessionId: string,
+    input$: Observable<Content>,
+    options: RunLiveOptions = {},
+  ): Observable<Event> {
+    const runConfig: RunConfig = { streamingMode: 'bidi', ...options.runConfig };
+    return defer(() =>
+      input$.pipe(concatMap((message) => this.run(userId, sessionId, message, { runConfig }))),
+    );
+  }
+
+  /**
+   * Stops the run currently holding the session (runs queued behind it then proceed). The
+   * interrupted run's stream completes normally; events it stored stay. False when none runs.
+   */
+  interrupt(userId: string, sessionId: string): boolean {
+    return this.#locks.interrupt(this.#key(userId, sessionId));
+  }
+
+  /** True while a run holds the session (from its subscription until it ends). */
+  isRunning(userId: string, sessionId: string): boolean {
+    return this.#locks.isHeld(this.#key(userId, sessionId));
+  }
+
+  #key(userId: string, sessionId: string): string {
+    return `${validateName('userId', userId)}/${validateName('sessionId', sessionId)}`;
+  }
+
+  #prepare(
+    userId: string,
+    sessionId: string,
+    newMessage: Content,
+    options: RunOptions,
+  ): RunRequest {
+    validateName('userId', userId);
+    validateName('sessionId', sessionId);
+    const message = validateMessage(newMessage);
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError('run options must be an object');
+    }
+    if (options.stateDelta !== undefined && !isPlainObject(options.stateDelta)) {
+      throw new InvalidArgumentError('options.stateDelta must be an object');
+    }
+    return {
+      userId,
+      sessionId,
+      message,
+      stateDelta: options.stateDelta,
+      runConfig:
+        options.runConfig === undefined
+          ? this.runConfig
+          : resolveRunConfig(this.runConfig, options.runConfig),
+    };
+  }
+}

@@ -1,0 +1,342 @@
+import { describe, it, expect } from 'vitest';
+import type { Event, Part, Session } from '@ferrite/core';
+import { HttpError } from '../http/http-error.js';
+import { createHandler } from './create-handler.js';
+import { Runner } from '@ferrite/runner';
+import { InMemorySessionService } from '@ferrite/session';
+import {
+  echoAgent,
+  makeRunner,
+  message,
+  postJson,
+  startServer,
+} from '../testing/server-fixtures.js';
+
+describe('createHandler routes', () => {
+  it('answers /health and /list-apps', async () => {
+    const a = makeRunner(echoAgent(), 'alpha');
+    const b = makeRunner(echoAgent(), 'beta');
+    await using server = await startServer({ apps: { beta: b, alpha: a } });
+    const health = await fetch(`${server.url}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${server.url}/list-apps`)).json()).toEqual(['alpha', 'beta']);
+  });
+
+  it('creates, lists, reads, patches and deletes sessions with ADK shapes and codes', async () => {
+    const runner = makeRunner(echoAgent());
+    await using server = await startServer({ apps: runner });
+    const base = `${server.url}/apps/app/users/u1/sessions`;
+
+    const created = await postJson(base, { sessionId: 's1', state: { color: 'red' } });
+    expect(created.status).toBe(200);
+    const session = (await created.json()) as Session;
+    expect(session).toMatchObject({
+      id: 's1',
+      appName: 'app',
+      userId: 'u1',
+      state: { color: 'red' },
+      events: [],
+    });
+    expect(typeof session.lastUpdateTime).toBe('number');
+
+    const again = await postJson(base, { sessionId: 's1' });
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ code: 'session.exists' });
+
+    const generated = (await (await postJson(base, undefined)).json()) as Session;
+    expect(generated.id).toMatch(/^[0-9a-f-]{36}$/);
+
+    // ADK's POST …/sessions/{id}: the body is the initial state.
+    const withId = await postJson(`${base}/s2`, { mood: 'calm' });
+    expect(withId.status).toBe(200);
+    expect(((await withId.json()) as Session).state).toEqual({ mood: 'calm' });
+
+    const list = (await (await fetch(base)).json()) as Session[];
+    expect(list.map((s) => s.id).sort()).toEqual([generated.id, 's1', 's2'].sort());
+
+    const patched = await fetch(`${base}/s1`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ stateDelta: { color: 'blue', size: 3 } }),
+    });
+    expect(patched.status).toBe(200);
+    const afterPatch = (await patched.json()) as Session;
+    expect(afterPatch.state).toEqual({ color: 'blue', size: 3 });
+    expect(afterPatch.events).toHaveLength(1);
+    expect(afterPatch.events[0]).toMatchObject({
+      author: 'user',
+      actions: { stateDelta: { color: 'blue', size: 3 } },
+    });
+
+    const read = (await (await fetch(`${base}/s1`)).json()) as Session;
+    expect(read.state).toEqual({ color: 'blue', size: 3 });
+    expect(read.events).toHaveLength(1);
+
+    const deleted = await fetch(`${base}/s1`, { method: 'DELETE' });
+    expect(deleted.status).toBe(200);
+    expect(await deleted.json()).toBeNull();
+    const gone = await fetch(`${base}/s1`);
+    expect(gone.status).toBe(404);
+    expect(await gone.json()).toEqual({ error: expect.any(String), code: 'session.not_found' });
+    const patchGone = await fetch(`${base}/s1`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ stateDelta: { a: 1 } }),
+    });
+    expect(patchGone.status).toBe(404);
+  });
+
+  it('pages session lists with limit and the x-next-cursor header', async () => {
+    const runner = makeRunner(echoAgent());
+    await using server = await startServer({ apps: runner });
+    const base = `${server.url}/apps/app/users/u1/sessions`;
+    for (const id of ['a', 'b', 'c']) await postJson(base, { sessionId: id });
+    const first = await fetch(`${base}?limit=2`);
+    expect(((await first.json()) as Session[]).length).toBe(2);
+    const cursor = first.headers.get('x-next-cursor');
+    expect(cursor).toBeTruthy();
+    const second = await fetch(`${base}?limit=2&cursor=${encodeURIComponent(cursor!)}`);
+    expect(((await second.json()) as Session[]).length).toBe(1);
+  });
+
+  it('serves artifacts: list, latest, by version, versions, delete, 404', async () => {
+    const runner = makeRunner(echoAgent());
+    await using server = await startServer({ apps: runner });
+    await postJson(`${server.url}/apps/app/users/u1/sessions`, { sessionId: 's1' });
+    const scope = { appName: 'app', userId: 'u1', sessionId: 's1' };
+    const store = runner.artifactService!;
+    await store.saveArtifact({ ...scope, filename: 'notes.txt', artifact: { text: 'v0' } });
+    await store.saveArtifact({ ...scope, filename: 'notes.txt', artifact: { text: 'v1' } });
+    await store.saveArtifact({
+      ...scope,
+      filename: 'user:photo one.png',
+      artifact: { inlineData: { mimeType: 'image/png', data: 'AAEC' } },
+    });
+    const base = `${server.url}/apps/app/users/u1/sessions/s1/artifacts`;
+
+    expect(await (await fetch(base)).json()).toEqual(['notes.txt', 'user:photo one.png']);
+    expect(await (await fetch(`${base}/notes.txt`)).json()).toEqual({ text: 'v1' });
+    expect(await (await fetch(`${base}/notes.txt?version=0`)).json()).toEqual({ text: 'v0' });
+    expect(await (await fetch(`${base}/notes.txt/versions`)).json()).toEqual([0, 1]);
+    expect(await (await fetch(`${base}/notes.txt/versions/0`)).json()).toEqual({ text: 'v0' });
+    const photo = (await (
+      await fetch(`${base}/${encodeURIComponent('user:photo one.png')}`)
+    ).json()) as Part;
+    expect(photo.inlineData).toMatchObject({ mimeType: 'image/png', data: 'AAEC' });
+
+    const missing = await fetch(`${base}/notes.txt/versions/7`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ code: 'artifact.not_found' });
+    expect((await fetch(`${base}/notes.txt?version=x`)).status).toBe(400);
+
+    const deleted = await fetch(`${base}/notes.txt`, { method: 'DELETE' });
+    expect(deleted.status).toBe(200);
+    expect(await (await fetch(`${base}/notes.txt/versions`)).json()).toEqual([]);
+    expect((await fetch(`${base}/notes.txt`)).status).toBe(404);
+  });
+
+  it('POST /run answers every stored event as a JSON array', async () => {
+    const runner = makeRunner(echoAgent('echo', 3));
+    await using server = await startServer({ apps: runner });
+    const response = await postJson(`${server.url}/run`, {
+      appName: 'app',
+      userId: 'u1',
+      sessionId: 's1',
+      newMessage: message('hi'),
+      stateDelta: { seen: true },
+    });
+    expect(response.status).toBe(200);
+    const events = (await response.json()) as Event[];
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      author: 'echo',
+      content: { parts: [{ text: 'hi#0 hi#1 hi#2 ' }] },
+    });
+    expect(events.some((e) => e.partial)).toBe(false);
+    const session = (await (
+      await fetch(`${server.url}/apps/app/users/u1/sessions/s1`)
+    ).json()) as Session;
+    expect(session.events.map((e) => e.author)).toEqual(['user', 'echo']);
+    expect(session.events[1]!.id).toBe(events[0]!.id);
+    expect(session.state).toMatchObject({ seen: true });
+  });
+
+  it('rejects bad input with 400, unknown routes and apps with 404, wrong methods with 405', async () => {
+    const runner = makeRunner(echoAgent());
+    await using server = await startServer({ apps: runner });
+    const broken = await fetch(`${server.url}/run`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"appName": "app",',
+    });
+    expect(broken.status).toBe(400);
+    expect(await broken.json()).toMatchObject({ code: 'invalid_argument' });
+
+    const badName = await fetch(
+      `${server.url}/apps/app/users/${encodeURIComponent('a b')}/sessions`,
+    );
+    expect(badName.status).toBe(400);
+    expect(await badName.json()).toMatchObject({
+      code: 'invalid_argument',
+      error: expect.stringContaining('userId'),
+    });
+
+    const noParts = await postJson(`${server.url}/run`, {
+      appName: 'app',
+      userId: 'u',
+      sessionId: 's',
+      newMessage: { role: 'user', parts: [] },
+    });
+    expect(noParts.status).toBe(400);
+
+    const badFilename = await fetch(`${server.url}/apps/app/users/u/sessions/s/artifacts/..`);
+    expect([400, 404]).toContain(badFilename.status);
+
+    const noRoute = await fetch(`${server.url}/nope`);
+    expect(noRoute.status).toBe(404);
+    expect(await noRoute.json()).toMatchObject({ code: 'route.not_found' });
+
+    const noApp = await fetch(`${server.url}/apps/other/users/u/sessions`);
+    expect(noApp.status).toBe(404);
+    expect(await noApp.json()).toMatchObject({ code: 'app.not_found' });
+
+    const wrongMethod = await fetch(`${server.url}/health`, { method: 'DELETE' });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('GET');
+  });
+
+  it('refuses bodies over the limit with 413, by header and while streaming', async () => {
+    const runner = makeRunner(echoAgent());
+    await using server = await startServer({ apps: runner, bodyLimit: 1024 });
+    const big = {
+      appName: 'app',
+      userId: 'u',
+      sessionId: 's',
+      newMessage: message('x'.repeat(5000)),
+    };
+    const declared = await postJson(`${server.url}/run`, big);
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toMatchObject({ code: 'request.too_large' });
+
+    // No content-length: the limit is enforced while the chunks arrive.
+    const payload = new TextEncoder().encode(JSON.stringify(big));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= payload.length) return controller.close();
+        controller.enqueue(payload.subarray(sent, sent + 512));
+        sent += 512;
+      },
+    });
+    const streamed = await fetch(`${server.url}/run`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      duplex: 'half',
+    });
+    expect(streamed.status).toBe(413);
+    const session = await runner.sessionService.getSession({
+      appName: 'app',
+      userId: 'u',
+      sessionId: 's',
+    });
+    expect(session).toBeUndefined();
+  });
+
+  it('runs authorize: 401, 403, a fixed user id; /health stays public', async () => {
+    const runner = makeRunner(echoAgent());
+    await using server = await startServer({
+      apps: runner,
+      authorize: (request) => {
+        const token = request.headers.get('authorization');
+        if (!token) throw new HttpError('missing token', { status: 401 });
+        if (token === 'Bearer banned') return false;
+        return { userId: token.replace('Bearer ', '') };
+      },
+    });
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    const anonymous = await fetch(`${server.url}/list-apps`);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toEqual({ error: 'missing token', code: 'unauthorized' });
+    const banned = await fetch(`${server.url}/list-apps`, {
+      headers: { authorization: 'Bearer banned' },
+    });
+    expect(banned.status).toBe(403);
+
+    const auth = { authorization: 'Bearer carol' };
+    const created = await postJson(
+      `${server.url}/apps/app/users/whoever/sessions`,
+      { sessionId: 's' },
+      { headers: auth },
+    );
+    expect(((await created.json()) as Session).userId).toBe('carol');
+    const ran = await postJson(
+      `${server.url}/run`,
+      { appName: 'app', userId: 'mallory', sessionId: 's', newMessage: message('hi') },
+      { headers: auth },
+    );
+    expect(ran.status).toBe(200);
+    const stored = await runner.sessionService.getSession({
+      appName: 'app',
+      userId: 'carol',
+      sessionId: 's',
+    });
+    expect(stored?.events).toHaveLength(2);
+    expect(
+      await runner.sessionService.getSession({ appName: 'app', userId: 'mallory', sessionId: 's' }),
+    ).toBeUndefined();
+  });
+
+  it('leaves CORS off unless configured', async () => {
+    const runner = makeRunner(echoAgent());
+    await using plain = await startServer({ apps: runner });
+    const noCors = await fetch(`${plain.url}/list-apps`, {
+      headers: { origin: 'https://ui.example' },
+    });
+    expect(noCors.headers.get('access-control-allow-origin')).toBeNull();
+    expect((await fetch(`${plain.url}/list-apps`, { method: 'OPTIONS' })).status).toBe(405);
+
+    await using withCors = await startServer({
+      apps: runner,
+      cors: { origin: ['https://ui.example'] },
+    });
+    const preflight = await fetch(`${withCors.url}/run_sse`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://ui.example', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://ui.example');
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+    const allowed = await fetch(`${withCors.url}/list-apps`, {
+      headers: { origin: 'https://ui.example' },
+    });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://ui.example');
+    const other = await fetch(`${withCors.url}/list-apps`, {
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('answers 404 up front for a missing session when the runner does not create sessions', async () => {
+    const runner = new Runner({
+      appName: 'app',
+      agent: echoAgent(),
+      sessionService: new InMemorySessionService(),
+      runConfig: { autoCreateSession: false },
+    });
+    await using server = await startServer({ apps: runner, basePath: '/api/' });
+    const body = { appName: 'app', userId: 'u', sessionId: 'nope', newMessage: message('hi') };
+    const missing = await postJson(`${server.url}/api/run_sse`, body);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ code: 'session.not_found' });
+    expect((await fetch(`${server.url}/health`)).status).toBe(404);
+    expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
+  });
+
+  it('refuses a map whose key differs from the runner app name', () => {
+    expect(() => createHandler({ apps: { other: makeRunner(echoAgent(), 'app') } })).toThrow(
+      /appName/,
+    );
+  });
+});

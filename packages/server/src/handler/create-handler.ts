@@ -1,0 +1,249 @@
+import {
+  InvalidArgumentError,
+  isValidName,
+  toFerriteError,
+  type FerriteError,
+} from '@ferrite/core';
+import { corsHeaders, preflightResponse, type CorsOptions } from '../http/cors.js';
+import { HttpError } from '../http/http-error.js';
+import { readJsonBody } from '../http/read-body.js';
+import { errorResponse, jsonResponse } from '../http/responses.js';
+import * as artifacts from '../routes/artifact-routes.js';
+import * as runs from '../routes/run-routes.js';
+import * as sessions from '../routes/session-routes.js';
+import { RunTracker } from '../sse/run-tracker.js';
+import type { HandlerSettings, RequestContext } from './request-context.js';
+import { Router, type Route } from './router.js';
+import type { ServedRunner } from './served-runner.js';
+
+/** What `authorize` may answer: allow, deny (403), fix the user id, or a ready Response. */
+export type AuthorizeResult = void | undefined | boolean | { userId?: string } | Response;
+
+/** What `authorize` is told about the request. */
+export interface AuthorizeTarget {
+  /** The route pattern, like `/apps/:app/users/:user/sessions`. */
+  route: string;
+  /** From the path (absent for `/run` and `/run_sse`, whose body names it). */
+  appName?: string;
+  userId?: string;
+}
+
+/** Options of {@link createHandler}. */
+export interface HandlerOptions {
+  /** The runners to serve, by app name (each key must equal its runner's `appName`), or one. */
+  apps: Readonly<Record<string, ServedRunner>> | ServedRunner;
+  /** CORS is off unless given. */
+  cors?: CorsOptions;
+  /**
+   * Called before every route but `/health`. Throw an {@link HttpError} (401/403) or return
+   * `false` (403) to reject, a Response to answer yourself, or `{ userId }` to make that the
+   * user of the request whatever user it names.
+   */
+  authorize?: (
+    request: Request,
+    target: AuthorizeTarget,
+  ) => AuthorizeResult | Promise<AuthorizeResult>;
+  /** Largest accepted request body in bytes (default 4 MiB); larger ones get 413. */
+  bodyLimit?: number;
+  /** Interval of `: ping` comments on idle event streams (default 15 000 ms). */
+  pingIntervalMs?: number;
+  /** Bytes queued for a slow SSE client before its partial events are dropped (default 256 KiB). */
+  sseHighWaterMark?: number;
+  /** Mounts the routes under a prefix, like `/api`. */
+  basePath?: string;
+  /** Told of every failure answered with a 5xx (default: `console.error`). */
+  onError?: (error: FerriteError, request: Request) => void;
+}
+
+/** A Fetch-API request handler that can also shut its runs down. */
+export interface FerriteHandler {
+  (request: Request): Promise<Response>;
+  /** Runs being served now (`/run` and `/run_sse`). */
+  readonly activeRuns: number;
+  /**
+   * Refuses new runs (503), waits up to `graceMs` (default 10 000) for the running ones to
+   * finish, then cancels the rest (their streams end with an `unavailable` error frame).
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
+}
+
+type Action = (context: RequestContext) => Promise<Response>;
+
+const SESSION = '/apps/:app/users/:user/sessions/:session';
+const ARTIFACT = `${SESSION}/artifacts/:name`;
+
+const ROUTES: Route<Action>[] = [
+  { method: 'GET', path: '/health', action: async () => jsonResponse({ status: 'ok' }) },
+  {
+    method: 'GET',
+    path: '/list-apps',
+    action: async (context) => jsonResponse([...context.settings.apps.keys()].sort()),
+  },
+  { method: 'GET', path: '/apps/:app/users/:user/sessions', action: sessions.listSessions },
+  { method: 'POST', path: '/apps/:app/users/:user/sessions', action: sessions.createSession },
+  { method: 'GET', path: SESSION, action: sessions.getSession },
+  { method: 'POST', path: SESSION, action: sessions.createSessionWithId },
+  { method: 'PATCH', path: SESSION, action: sessions.updateSession },
+  { method: 'DELETE', path: SESSION, action: sessions.deleteSession },
+  { method: 'POST', path: `${SESSION}/interrupt`, action: sessions.interruptSession },
+  { method: 'GET', path: `${SESSION}/events`, action: sessions.replayEvents },
+  { method: 'GET', path: `${SESSION}/artifacts`, action: artifacts.listArtifacts },
+  { method: 'GET', path: ARTIFACT, action: artifacts.loadArtifact },
+  { method: 'DELETE', path: ARTIFACT, action: artifacts.deleteArtifact },
+  { method: 'GET', path: `${ARTIFACT}/versions`, action: artifacts.listArtifactVersions },
+  { method: 'GET', path: `${ARTIFACT}/versions/:version`, action: artifacts.loadArtifactVersion },
+  { method: 'POST', path: '/run', action: runs.runToCompletion },
+  { method: 'POST', path: '/run_sse', action: runs.runWithEvents },
+];
+
+const PUBLIC_ROUTES = new Set(['/health']);
+
+/**
+ * Creates the HTTP API of SPEC §9 as one framework-free Fetch-API handler: it runs in
+ * `node:http` (through {@link toNodeListener}), Hono, Next.js, Bun or Deno.
+ *
+ * @example
+ * ```ts
+ * const handler = createHandler({ apps: runner });
+ * await using server = await serve({ handler, port: 8080 });
+ * ```
+ */
+export function createHandler(options: HandlerOptions): FerriteHandler {
+  const settings: HandlerSettings = Object.freeze({
+    apps: appsOf(options.apps),
+    bodyLimit: positive(options.bodyLimit, 'bodyLimit') ?? 4 * 1024 * 1024,
+    pingIntervalMs: positive(options.pingIntervalMs, 'pingIntervalMs') ?? 15_000,
+    sseHighWaterMark: positive(options.sseHighWaterMark, 'sseHighWaterMark') ?? 256 * 1024,
+    tracker: new RunTracker(),
+    onError:
+      options.onError ??
+      ((error: FerriteError) => console.error(`[ferrite] ${error.code}:`, error.cause ?? error)),
+  });
+  const router = new Router(ROUTES);
+  const basePath = (options.basePath ?? '').replace(/\/+$/, '');
+
+  const handle = async (request: Request): Promise<Response> => {
+    const response = await dispatch(request);
+    if (!options.cors) return response;
+    const headers = corsHeaders(options.cors, request);
+    for (const [key, value] of Object.entries(headers)) response.headers.set(key, value);
+    return response;
+  };
+
+  const dispatch = async (request: Request): Promise<Response> => {
+    try {
+      if (options.cors && request.method === 'OPTIONS') {
+        return preflightResponse(options.cors, request);
+      }
+      const url = new URL(request.url);
+      let pathname = url.pathname;
+      if (basePath) {
+        if (pathname !== basePath && !pathname.startsWith(`${basePath}/`)) throw notFound();
+        pathname = pathname.slice(basePath.length) || '/';
+      }
+      const match = router.match(request.method, pathname);
+      if (match.kind === 'not_found') throw notFound();
+      if (match.kind === 'method_not_allowed') {
+        const response = errorResponse(
+          new HttpError(`${request.method} is not allowed here`, { status: 405 }),
+        );
+        response.headers.set('allow', match.allow.join(', '));
+        return response;
+      }
+      let authorizedUserId: string | undefined;
+      if (options.authorize && !PUBLIC_ROUTES.has(match.route.path)) {
+        const result = await options.authorize(request, {
+          route: match.route.path,
+          ...(match.params.app !== undefined ? { appName: match.params.app } : {}),
+          ...(match.params.user !== undefined ? { userId: match.params.user } : {}),
+        });
+        if (result instanceof Response) return result;
+        if (result === false) throw new HttpError('forbidden', { status: 403 });
+        if (typeof result === 'object' && result.userId !== undefined) {
+          if (!isValidName(result.userId)) {
+            throw new InvalidArgumentError('authorize returned an invalid userId');
+          }
+          authorizedUserId = result.userId;
+        }
+      }
+      const context: RequestContext = {
+        request,
+        url,
+        params: match.params,
+        authorizedUserId,
+        settings,
+        body: () => readJsonBody(request, settings.bodyLimit),
+        runner: (appName) => runnerOf(settings.apps, appName),
+      };
+      return await match.route.action(context);
+    } catch (error) {
+      const response = errorResponse(error);
+      if (response.status >= 500 && response.status !== 503) {
+        settings.onError(toFerriteError(error), request);
+      }
+      return response;
+    }
+  };
+
+  return Object.defineProperties(handle, {
+    activeRuns: { get: () => settings.tracker.size },
+    close: {
+      value: async (closeOptions: { graceMs?: number } = {}) =>
+        settings.tracker.drain(closeOptions.graceMs ?? 10_000),
+    },
+  }) as FerriteHandler;
+}
+
+function appsOf(apps: HandlerOptions['apps']): ReadonlyMap<string, ServedRunner> {
+  if (isRunner(apps)) return new Map([[apps.appName, apps]]);
+  const map = new Map<string, ServedRunner>();
+  for (const [key, runner] of Object.entries(apps)) {
+    if (!isRunner(runner)) throw new InvalidArgumentError(`apps.${key} is not a Runner`);
+    if (runner.appName !== key) {
+      throw new InvalidArgumentError(
+        `apps.${key} serves a Runner whose appName is ${JSON.stringify(runner.appName)}`,
+      );
+    }
+    map.set(key, runner);
+  }
+  return map;
+}
+
+function isRunner(value: unknown): value is ServedRunner {
+  const candidate = value as Partial<ServedRunner> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.run === 'function' &&
+    typeof candidate.appName === 'string' &&
+    typeof candidate.sessionService === 'object'
+  );
+}
+
+function runnerOf(apps: ReadonlyMap<string, ServedRunner>, appName: unknown): ServedRunner {
+  if (typeof appName !== 'string' || !isValidName(appName)) {
+    throw new InvalidArgumentError(
+      'appName must be 1-128 characters of [A-Za-z0-9._:-] and not only dots',
+    );
+  }
+  const runner = apps.get(appName);
+  if (!runner) {
+    throw new HttpError(`app ${JSON.stringify(appName)} not found`, {
+      status: 404,
+      code: 'app.not_found',
+    });
+  }
+  return runner;
+}
+
+function notFound(): HttpError {
+  return new HttpError('no such route', { status: 404 });
+}
+
+function positive(value: number | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!(value > 0) || !Number.isFinite(value)) {
+    throw new InvalidArgumentError(`${field} must be a positive number`);
+  }
+  return value;
+}

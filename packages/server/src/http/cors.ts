@@ -1,0 +1,46 @@
+/** Cross-origin settings; CORS is off unless these are given. */
+export interface CorsOptions {
+  /** Allowed origins: `'*'`, a list, or a predicate. */
+  origin: string | readonly string[] | ((origin: string) => boolean);
+  /** Send `Access-Control-Allow-Credentials: true` (needs a concrete origin). */
+  credentials?: boolean;
+  /** Request headers a browser may send (default: content-type, authorization, last-event-id). */
+  allowHeaders?: readonly string[];
+  /** Seconds a browser may cache a preflight answer (default 600). */
+  maxAge?: number;
+}
+
+const METHODS = 'GET, POST, PATCH, DELETE, OPTIONS';
+
+/** The CORS headers for a request's `Origin`, or none when that origin is not allowed. */
+export function corsHeaders(options: CorsOptions, request: Request): Record<string, string> {
+  const origin = request.headers.get('origin');
+  if (!origin || !allowed(options.origin, origin)) return {};
+  const headers: Record<string, string> = {
+    'access-control-allow-origin': options.origin === '*' && !options.credentials ? '*' : origin,
+    'access-control-expose-headers': 'x-next-cursor',
+  };
+  if (options.origin !== '*' || options.credentials) headers.vary = 'Origin';
+  if (options.credentials) headers['access-control-allow-credentials'] = 'true';
+  return headers;
+}
+
+/** The answer to a preflight (`OPTIONS` with `Access-Control-Request-Method`). */
+export function preflightResponse(options: CorsOptions, request: Request): Response {
+  const headers = corsHeaders(options, request);
+  if (headers['access-control-allow-origin']) {
+    headers['access-control-allow-methods'] = METHODS;
+    headers['access-control-allow-headers'] = (
+      options.allowHeaders ?? ['content-type', 'authorization', 'last-event-id']
+    ).join(', ');
+    headers['access-control-max-age'] = String(options.maxAge ?? 600);
+  }
+  return new Response(null, { status: 204, headers });
+}
+
+function allowed(rule: CorsOptions['origin'], origin: string): boolean {
+  if (rule === '*') return true;
+  if (typeof rule === 'string') return rule === origin;
+  if (typeof rule === 'function') return rule(origin);
+  return rule.includes(origin);
+}

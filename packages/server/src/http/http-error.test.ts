@@ -1,0 +1,23 @@
+import { describe, it, expect } from 'vitest';
+import { FerriteError, InvalidArgumentError, SessionBusyError } from '@ferrite/core';
+import { HttpError } from './http-error.js';
+import { errorResponse } from './responses.js';
+
+describe('HttpError and error responses', () => {
+  it('is recognised by isInstance and carries its status and code', async () => {
+    const error = new HttpError('no token', { status: 401 });
+    expect(HttpError.isInstance(error)).toBe(true);
+    expect(FerriteError.isInstance(error)).toBe(true);
+    expect(HttpError.isInstance(new InvalidArgumentError('x'))).toBe(false);
+    const response = errorResponse(error);
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ error: 'no token', code: 'unauthorized' });
+  });
+
+  it('maps codes to statuses and hides internal details', async () => {
+    expect(errorResponse(new SessionBusyError('busy')).status).toBe(409);
+    const internal = errorResponse(new Error('password=hunter2 connection refused'));
+    expect(internal.status).toBe(500);
+    expect(await internal.json()).toEqual({ error: 'internal error', code: 'internal' });
+  });
+});

@@ -1,0 +1,49 @@
+import { toFerriteError, type FerriteError } from '@ferrite/core';
+import { HttpError } from './http-error.js';
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+
+/** The HTTP status for a Ferrite error code (SPEC §9). */
+export function statusOf(error: FerriteError): number {
+  if (HttpError.isInstance(error)) return error.status;
+  switch (error.code) {
+    case 'invalid_argument':
+      return 400;
+    case 'session.not_found':
+    case 'artifact.not_found':
+    case 'agent.not_found':
+      return 404;
+    case 'session.exists':
+    case 'session.stale':
+    case 'session.busy':
+      return 409;
+    default:
+      return 500;
+  }
+}
+
+/** A JSON answer. */
+export function jsonResponse(
+  body: unknown,
+  status = 200,
+  headers?: Record<string, string>,
+): Response {
+  const merged = new Headers(headers);
+  merged.set('content-type', JSON_HEADERS['content-type']);
+  return new Response(JSON.stringify(body ?? null), { status, headers: merged });
+}
+
+/** The public `{ error, code }` of an error: internal failures do not leak their details. */
+export function errorBody(error: FerriteError): { error: string; code: string } {
+  const message = error.code === 'internal' ? 'internal error' : error.message;
+  return { error: message, code: error.code };
+}
+
+/** The JSON error answer for anything thrown while handling a request. */
+export function errorResponse(error: unknown): Response {
+  const ferrite = toFerriteError(error);
+  const headers: Record<string, string> = {};
+  // An unread request body over the limit makes the connection unusable for a next request.
+  if (ferrite.code === 'request.too_large') headers.connection = 'close';
+  return jsonResponse(errorBody(ferrite), statusOf(ferrite), headers);
+}

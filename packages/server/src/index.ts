@@ -1,0 +1,12 @@
+export {
+  createHandler,
+  type HandlerOptions,
+  type FerriteHandler,
+  type AuthorizeResult,
+  type AuthorizeTarget,
+} from './handler/create-handler.js';
+export type { ServedRunner } from './handler/served-runner.js';
+export { HttpError, type HttpErrorOptions } from './http/http-error.js';
+export type { CorsOptions } from './http/cors.js';
+export { toNodeListener, type FetchHandler } from './node/to-node-listener.js';
+export { serve, type ServeOptions, type RunningServer } from './node/serve.js';

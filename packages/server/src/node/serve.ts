@@ -1,0 +1,77 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FerriteHandler } from '../handler/create-handler.js';
+import { toNodeListener, type FetchHandler } from './to-node-listener.js';
+
+/** Options of {@link serve}. */
+export interface ServeOptions {
+  handler: FetchHandler | FerriteHandler;
+  /** Default 8080; 0 picks a free port. */
+  port?: number;
+  /** Default `127.0.0.1` (loopback only); `0.0.0.0` exposes the server. */
+  host?: string;
+  /** How long `close()` lets running runs finish before cancelling them (default 10 000 ms). */
+  shutdownGraceMs?: number;
+}
+
+/** A listening server. */
+export interface RunningServer extends AsyncDisposable {
+  readonly server: Server;
+  readonly port: number;
+  readonly host: string;
+  /** Like `http://127.0.0.1:8080`. */
+  readonly url: string;
+  /** Stops accepting connections, lets runs finish (up to the grace period), then closes. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a handler over `node:http`, on 127.0.0.1 unless told otherwise.
+ *
+ * @example
+ * ```ts
+ * await using server = await serve({ handler: createHandler({ apps: runner }), port: 0 });
+ * await fetch(`${server.url}/health`);
+ * ```
+ */
+export async function serve(options: ServeOptions): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const server = createServer(toNodeListener(options.handler));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8080, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const handler = options.handler as Partial<FerriteHandler>;
+      if (typeof handler.close === 'function') {
+        await handler.close({ graceMs: options.shutdownGraceMs ?? 10_000 });
+      }
+      // Let the last frames of cancelled streams go out before the sockets are cut.
+      // Connections that went idle since (keep-alive after the last response) are closed as
+      // they appear; busy ones get a moment to flush.
+      const poll = setInterval(() => server.closeIdleConnections(), 25);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([stopped, new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
+      clearTimeout(timer);
+      clearInterval(poll);
+      server.closeAllConnections();
+      await stopped;
+    })());
+  return {
+    server,
+    port,
+    host,
+    url: `http://${shown}:${port}`,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

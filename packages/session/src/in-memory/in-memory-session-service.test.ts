@@ -1,0 +1,64 @@
+import { createEvent, userContent } from '@ferrite/core';
+import { sessionServiceContract } from '@ferrite/core/testing';
+import { describe, expect, it } from 'vitest';
+import { InMemorySessionService } from '../index.js';
+
+sessionServiceContract('InMemorySessionService', { create: () => new InMemorySessionService() });
+
+describe('InMemorySessionService', () => {
+  const where = { appName: 'app', userId: 'u1', sessionId: 's1' };
+
+  it('shares the frozen stored events between reads instead of cloning the history', async () => {
+    const sessions = new InMemorySessionService();
+    const session = await sessions.createSession(where);
+    const stored = await sessions.appendEvent({
+      session,
+      event: createEvent({ author: 'user', content: userContent('hi') }),
+    });
+    const first = await sessions.getSession(where);
+    const second = await sessions.getSession({ ...where, numRecentEvents: 1 });
+    expect(first?.events[0]).toBe(stored);
+    expect(second?.events[0]).toBe(stored);
+    expect(first?.events).not.toBe(second?.events);
+  });
+
+  it('accepts temp: values that cannot be stored, keeping them only on the passed session', async () => {
+    const sessions = new InMemorySessionService();
+    const session = await sessions.createSession(where);
+    const handle = { close: () => undefined, self: undefined as unknown };
+    handle.self = handle;
+    await sessions.appendEvent({
+      session,
+      event: createEvent({
+        author: 'agent',
+        actions: { stateDelta: { 'temp:handle': handle, n: 1 } },
+      }),
+    });
+    expect(session.state['temp:handle']).toBe(handle);
+    expect((await sessions.getSession(where))?.state).toEqual({ n: 1 });
+  });
+
+  it('rejects initial state that cannot be stored, creating nothing', async () => {
+    const sessions = new InMemorySessionService();
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    await expect(sessions.createSession({ ...where, state: { cyclic } })).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
+    expect(await sessions.getSession(where)).toBeUndefined();
+  });
+
+  it('rejects an event without an id or with a non-numeric timestamp', async () => {
+    const sessions = new InMemorySessionService();
+    const session = await sessions.createSession(where);
+    for (const event of [
+      { ...createEvent({ author: 'user' }), id: '' },
+      { ...createEvent({ author: 'user' }), timestamp: Number.NaN },
+    ]) {
+      await expect(sessions.appendEvent({ session, event })).rejects.toMatchObject({
+        code: 'invalid_argument',
+      });
+    }
+    expect(session.revision).toBe(0);
+  });
+});

@@ -1,0 +1,250 @@
+import { randomUUID } from 'node:crypto';
+import {
+  InvalidArgumentError,
+  SessionExistsError,
+  SessionNotFoundError,
+  StaleSessionError,
+  freezeEvent,
+  splitStateDelta,
+  validateName,
+  type AppendEventOptions,
+  type CreateSessionOptions,
+  type DeleteSessionOptions,
+  type Event,
+  type GetSessionOptions,
+  type ListSessionsOptions,
+  type ListSessionsResult,
+  type Session,
+  type SessionService,
+} from '@ferrite/core';
+import {
+  resolveListLimit,
+  toStorable,
+  toStorableEvent,
+  validateEventFilters,
+} from '../validation/session-options.js';
+import {
+  compareSessionPositions,
+  decodeSessionCursor,
+  encodeSessionCursor,
+} from './session-cursor.js';
+
+interface StoredSession {
+  readonly id: string;
+  readonly appName: string;
+  readonly userId: string;
+  /** Session-tier keys only; app and user keys live in their tiers. */
+  state: Record<string, unknown>;
+  /** Frozen, so reads share them and copy only the array. */
+  readonly events: Readonly<Event>[];
+  readonly eventIds: Set<string>;
+  revision: number;
+  lastUpdateTime: number;
+}
+
+interface UserStore {
+  state: Record<string, unknown>;
+  readonly sessions: Map<string, StoredSession>;
+}
+
+interface AppStore {
+  state: Record<string, unknown>;
+  readonly users: Map<string, UserStore>;
+}
+
+/**
+ * The embedded default {@link SessionService}: everything lives in process memory and is lost
+ * when the process ends. Reads cost what they return, not the length of the history.
+ *
+ * @example
+ * ```ts
+ * const sessions = new InMemorySessionService();
+ * const session = await sessions.createSession({ appName: 'shop', userId: 'ana' });
+ * await sessions.appendEvent({ session, event: createEvent({ author: 'user', content: userContent('hi') }) });
+ * ```
+ */
+export class InMemorySessionService implements SessionService {
+  readonly #apps = new Map<string, AppStore>();
+
+  /** Creates a session; `app:`/`user:` keys of `state` go to their tiers, `temp:` keys are dropped. */
+  async createSession(options: CreateSessionOptions): Promise<Session> {
+    const appName = validateName('appName', options.appName);
+    const userId = validateName('userId', options.userId);
+    const id =
+      options.sessionId === undefined ? randomUUID() : validateName('sessionId', options.sessionId);
+    const tiers = splitStateDelta(toStorable(options.state ?? {}, 'initial state'));
+    const user = this.#userStore(appName, userId, false);
+    if (user?.sessions.has(id)) {
+      throw new SessionExistsError(`session ${id} already exists for user ${userId} of ${appName}`);
+    }
+    const app = this.#appStore(appName);
+    const userStore = this.#userStore(appName, userId, true);
+    Object.assign(app.state, tiers.app);
+    Object.assign(userStore.state, tiers.user);
+    const stored: StoredSession = {
+      id,
+      appName,
+      userId,
+      state: tiers.session,
+      events: [],
+      eventIds: new Set(),
+      revision: 0,
+      lastUpdateTime: Date.now(),
+    };
+    userStore.sessions.set(id, stored);
+    return this.#toSession(stored, []);
+  }
+
+  /** The session with the current app and user tiers merged in, or undefined when missing. */
+  async getSession(options: GetSessionOptions): Promise<Session | undefined> {
+    const { appName, userId, sessionId } = validateKey(options);
+    const { numRecentEvents, afterTimestamp } = options;
+    validateEventFilters(numRecentEvents, afterTimestamp);
+    const stored = this.#find(appName, userId, sessionId);
+    if (!stored) return undefined;
+    let events: readonly Readonly<Event>[] = stored.events;
+    if (afterTimestamp !== undefined) {
+      events = events.filter((event) => event.timestamp >= afterTimestamp);
+    }
+    if (numRecentEvents !== undefined) {
+      events = numRecentEvents === 0 ? [] : events.slice(-numRecentEvents);
+    } else if (events === stored.events) {
+      events = events.slice();
+    }
+    return this.#toSession(stored, events as Event[]);
+  }
+
+  /** Sessions without events, newest `lastUpdateTime` first, then by id; paged by cursor. */
+  async listSessions(options: ListSessionsOptions): Promise<ListSessionsResult> {
+    const appName = validateName('appName', options.appName);
+    const userId =
+      options.userId === undefined ? undefined : validateName('userId', options.userId);
+    const limit = resolveListLimit(options.limit);
+    const after = options.cursor === undefined ? undefined : decodeSessionCursor(options.cursor);
+    const candidates: StoredSession[] = [];
+    const app = this.#apps.get(appName);
+    const users =
+      userId === undefined ? [...(app?.users.values() ?? [])] : [app?.users.get(userId)];
+    for (const user of users) {
+      for (const stored of user?.sessions.values() ?? []) {
+        if (after === undefined || compareSessionPositions(stored, after) > 0) {
+          candidates.push(stored);
+        }
+      }
+    }
+    candidates.sort(compareSessionPositions);
+    const page = candidates.slice(0, limit);
+    const result: ListSessionsResult = {
+      sessions: page.map((stored) => this.#toSession(stored, [])),
+    };
+    const last = page.at(-1);
+    if (candidates.length > limit && last) result.nextCursor = encodeSessionCursor(last);
+    return result;
+  }
+
+  /** Removes the session and its events; the app and user tiers stay. Idempotent. */
+  async deleteSession(options: DeleteSessionOptions): Promise<void> {
+    const { appName, userId, sessionId } = validateKey(options);
+    this.#apps.get(appName)?.users.get(userId)?.sessions.delete(sessionId);
+  }
+
+  /**
+   * Stores the event and applies its state delta if `session.revision` is current, then updates
+   * `session` in place; a partial event is returned unchanged and not stored.
+   */
+  async appendEvent(options: AppendEventOptions): Promise<Event> {
+    const { session, event } = options;
+    const { appName, userId, sessionId } = validateKey({
+      appName: session.appName,
+      userId: session.userId,
+      sessionId: session.id,
+    });
+    if (event.partial) return event;
+    const prepared = toStorableEvent(event);
+    const stored = this.#find(appName, userId, sessionId);
+    if (!stored) {
+      throw new SessionNotFoundError(
+        `session ${sessionId} of user ${userId} in ${appName} not found`,
+      );
+    }
+    if (session.revision !== stored.revision) {
+      throw new StaleSessionError(
+        `session ${sessionId} is at revision ${stored.revision}, the append carried ${session.revision}`,
+      );
+    }
+    if (stored.eventIds.has(prepared.id)) {
+      throw new InvalidArgumentError(
+        `session ${sessionId} already holds an event with id ${prepared.id}`,
+      );
+    }
+    // Nothing below can fail, so the append is all or nothing.
+    const frozen = freezeEvent(prepared) as Event;
+    const tiers = splitStateDelta(frozen.actions.stateDelta);
+    Object.assign(this.#appStore(appName).state, tiers.app);
+    Object.assign(this.#userStore(appName, userId, true).state, tiers.user);
+    Object.assign(stored.state, tiers.session);
+    stored.events.push(frozen);
+    stored.eventIds.add(frozen.id);
+    stored.revision += 1;
+    stored.lastUpdateTime = frozen.timestamp;
+
+    session.events.push(frozen);
+    // The caller's own values (temp: ones included): the store keeps its separate JSON copy.
+    Object.assign(session.state, event.actions?.stateDelta);
+    session.revision = stored.revision;
+    session.lastUpdateTime = stored.lastUpdateTime;
+    return frozen;
+  }
+
+  #find(appName: string, userId: string, sessionId: string): StoredSession | undefined {
+    return this.#apps.get(appName)?.users.get(userId)?.sessions.get(sessionId);
+  }
+
+  #appStore(appName: string): AppStore {
+    let app = this.#apps.get(appName);
+    if (!app) {
+      app = { state: {}, users: new Map() };
+      this.#apps.set(appName, app);
+    }
+    return app;
+  }
+
+  #userStore(appName: string, userId: string, create: true): UserStore;
+  #userStore(appName: string, userId: string, create: false): UserStore | undefined;
+  #userStore(appName: string, userId: string, create: boolean): UserStore | undefined {
+    if (!create) return this.#apps.get(appName)?.users.get(userId);
+    const app = this.#appStore(appName);
+    let user = app.users.get(userId);
+    if (!user) {
+      user = { state: {}, sessions: new Map() };
+      app.users.set(userId, user);
+    }
+    return user;
+  }
+
+  #toSession(stored: StoredSession, events: Event[]): Session {
+    const app = this.#apps.get(stored.appName);
+    const user = app?.users.get(stored.userId);
+    return {
+      id: stored.id,
+      appName: stored.appName,
+      userId: stored.userId,
+      state: structuredClone({ ...stored.state, ...user?.state, ...app?.state }),
+      events,
+      lastUpdateTime: stored.lastUpdateTime,
+      revision: stored.revision,
+    };
+  }
+}
+
+function validateKey(options: { appName: string; userId: string; sessionId: string }): {
+  appName: string;
+  userId: string;
+  sessionId: string;
+} {
+  return {
+    appName: validateName('appName', options.appName),
+    userId: validateName('userId', options.userId),
+    sessionId: validateName('sessionId', options.sessionId),
+  };
+}

@@ -1,0 +1,43 @@
+import { InvalidArgumentError } from '@ferrite/core';
+
+/** The position of a session in the `listSessions` order, carried by an opaque cursor. */
+export interface SessionPosition {
+  lastUpdateTime: number;
+  id: string;
+  userId: string;
+}
+
+/** Encodes the last session of a page as an opaque cursor. */
+export function encodeSessionCursor(position: SessionPosition): string {
+  const json = JSON.stringify([position.lastUpdateTime, position.id, position.userId]);
+  return Buffer.from(json, 'utf8').toString('base64url');
+}
+
+/** Decodes a cursor made by {@link encodeSessionCursor}; anything else is an {@link InvalidArgumentError}. */
+export function decodeSessionCursor(cursor: string): SessionPosition {
+  let parsed: unknown;
+  try {
+    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('not base64url');
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch (error) {
+    throw new InvalidArgumentError('malformed listSessions cursor', { cause: error });
+  }
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 3 ||
+    typeof parsed[0] !== 'number' ||
+    typeof parsed[1] !== 'string' ||
+    typeof parsed[2] !== 'string'
+  ) {
+    throw new InvalidArgumentError('malformed listSessions cursor');
+  }
+  return { lastUpdateTime: parsed[0], id: parsed[1], userId: parsed[2] };
+}
+
+/** The `listSessions` order: newest `lastUpdateTime` first, then id, then user id. */
+export function compareSessionPositions(a: SessionPosition, b: SessionPosition): number {
+  if (a.lastUpdateTime !== b.lastUpdateTime) return b.lastUpdateTime - a.lastUpdateTime;
+  if (a.id !== b.id) return a.id < b.id ? -1 : 1;
+  if (a.userId !== b.userId) return a.userId < b.userId ? -1 : 1;
+  return 0;
+}

@@ -1,0 +1,9 @@
+export {
+  PostgresSessionService,
+  type PostgresSessionServiceConfig,
+  type PostgresSessionServiceOptions,
+  type MigrateOptions,
+  type MigrateResult,
+} from './postgres-session-service.js';
+export { SESSION_MIGRATIONS, type SessionMigration } from './migrations.js';
+export { SessionSchema } from './schema.js';

@@ -1,0 +1,142 @@
+import {
+  FerriteError,
+  InternalError,
+  InvalidArgumentError,
+  SessionExistsError,
+} from '@ferrite/core';
+import type { SessionSchema } from './schema.js';
+
+/** What the service knows about its server, to name it in errors without any credential. */
+export interface StoreEndpoint {
+  /** `host:port` when known. */
+  address?: string;
+  /** Strings that must never appear in a message (passwords). */
+  secrets: string[];
+}
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '28000', // invalid_authorization_specification
+  '28P01', // invalid_password
+  '3D000', // invalid_catalog_name (no such database)
+]);
+
+/** Reads the endpoint (and the password to hide) from a connection string or pool options. */
+export function endpointOf(options: {
+  connectionString?: string;
+  host?: unknown;
+  port?: unknown;
+  password?: unknown;
+}): StoreEndpoint {
+  const secrets: string[] = [];
+  let host = typeof options.host === 'string' ? options.host : undefined;
+  let port =
+    typeof options.port === 'number' || typeof options.port === 'string'
+      ? String(options.port)
+      : undefined;
+  if (typeof options.password === 'string' && options.password !== '')
+    secrets.push(options.password);
+  if (options.connectionString !== undefined) {
+    try {
+      const url = new URL(options.connectionString);
+      host = url.hostname || host;
+      port = url.port || port || '5432';
+      if (url.password !== '') secrets.push(url.password, decodeURIComponent(url.password));
+    } catch {
+      // Not a URL (a socket path or key=value string): the driver's own error names the target.
+    }
+  }
+  return { address: host === undefined ? undefined : `${host}:${port ?? '5432'}`, secrets };
+}
+
+/** Removes every known secret from a message. */
+export function redact(message: string, endpoint: StoreEndpoint): string {
+  let result = message;
+  for (const secret of endpoint.secrets) result = result.split(secret).join('***');
+  return result;
+}
+
+/** True for errors that mean the server could not be reached or dropped the connection. */
+export function isConnectionError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08')))
+    return true;
+  const message = (error as { message?: unknown }).message;
+  return (
+    typeof message === 'string' &&
+    /Connection terminated|connection timeout|timeout expired|Connection ended/i.test(message)
+  );
+}
+
+/** True for failures that rolled the statement back and may succeed when simply retried. */
+export function isRetryable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
+/**
+ * Turns a driver error into a {@link FerriteError} with the original as `cause`: a duplicate
+ * session becomes `session.exists`, a duplicate event id or a value PostgreSQL cannot store
+ * `invalid_argument`, the rest `internal` (naming host:port, never a password).
+ */
+export function toStoreError(
+  error: unknown,
+  operation: string,
+  schema: SessionSchema,
+  endpoint: StoreEndpoint,
+): FerriteError {
+  if (FerriteError.isInstance(error)) return error;
+  const { code, constraint, message } = (error ?? {}) as {
+    code?: unknown;
+    constraint?: unknown;
+    message?: unknown;
+  };
+  const detail = redact(typeof message === 'string' ? message : String(error), endpoint);
+  if (code === '23505' && constraint === schema.name('sessions_pkey')) {
+    return new SessionExistsError(`${operation}: the session already exists`, { cause: error });
+  }
+  if (code === '23505' && constraint === schema.name('events_id_key')) {
+    return new InvalidArgumentError(
+      `${operation}: the session already holds an event with this id`,
+      {
+        cause: error,
+      },
+    );
+  }
+  // 22P02/22P05: text PostgreSQL cannot hold in jsonb (e.g. \u0000); 54000: a value too large.
+  if (code === '22P02' || code === '22P05' || code === '54000') {
+    return new InvalidArgumentError(`${operation}: PostgreSQL cannot store this value: ${detail}`, {
+      cause: error,
+    });
+  }
+  if (isConnectionError(error)) {
+    const where = connectionAddress(error) ?? endpoint.address ?? 'the configured server';
+    return new InternalError(`${operation}: cannot reach PostgreSQL at ${where}: ${detail}`, {
+      cause: error,
+    });
+  }
+  // Undefined table, schema or function: the schema was never migrated, or is older than this code.
+  if (code === '42P01' || code === '3F000' || code === '42883') {
+    return new InternalError(
+      `${operation}: the session tables in schema "${schema.schema}" are missing or out of date; run migrate() (${detail})`,
+      { cause: error },
+    );
+  }
+  return new InternalError(`${operation}: PostgreSQL failed: ${detail}`, { cause: error });
+}
+
+function connectionAddress(error: unknown): string | undefined {
+  const { address, port } = error as { address?: unknown; port?: unknown };
+  return typeof address === 'string' && typeof port === 'number' ? `${address}:${port}` : undefined;
+}

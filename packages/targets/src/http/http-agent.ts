@@ -1,0 +1,359 @@
+import type { Observable } from 'rxjs';
+import { ParseError } from 'eventsource-parser';
+import { EventSourceParserStream } from 'eventsource-parser/stream';
+import {
+  InvalidArgumentError,
+  TargetError,
+  textOf,
+  validateName,
+  type Agent,
+  type Event,
+  type InvocationContext,
+} from '@ferrite/core';
+import { describeUrl } from '../internal/describe-url.js';
+import { observeTurn } from '../internal/observe-turn.js';
+import { abortError, sleep, turnSignal } from '../internal/abort.js';
+import { substituteRecord, substituteVariables } from '../internal/substitute-variables.js';
+import { asText, deltaEvent, finalEvent, preview } from '../protocol/target-message.js';
+import { BodyTemplate, DEFAULT_BODY_TEMPLATE } from './body-template.js';
+import { parseJsonPath, valueAt, type JsonPath } from './json-path.js';
+
+/** When to try a request again. */
+export interface HttpRetryConfig {
+  /** Tries in all, the first included (default 3). */
+  attempts?: number;
+  /** Wait before the second try; doubles for each further one (default 250 ms). */
+  backoffMs?: number;
+  /** Statuses worth another try (default 408, 429, 500, 502, 503, 504). */
+  statusCodes?: readonly number[];
+}
+
+/** Configuration of an {@link HttpAgent}. */
+export interface HttpAgentConfig {
+  name: string;
+  description?: string;
+  /** The endpoint; `${VAR}` is substituted from the environment. */
+  url: string;
+  /** Default `POST`. */
+  method?: string;
+  /** Request headers; `${VAR}` in a value is substituted from the environment. */
+  headers?: Readonly<Record<string, string>>;
+  /** JSON body (a value or JSON text) with `{{input}}`-style placeholders; see {@link BodyTemplate}. */
+  bodyTemplate?: unknown;
+  /** `'none'` (default): one JSON response; `'sse'`: a stream of server-sent events. */
+  stream?: 'sse' | 'none';
+  /** Where the text is in the response (`'none'`, default `output`) or in each event (`'sse'`, default `delta`). */
+  outputPath?: string;
+  /** Retries on network errors and the given statuses, never once output has streamed. No retries when absent. */
+  retry?: HttpRetryConfig;
+  /** Limit for the whole turn, retries included (default 120 000 ms). */
+  timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+const DEFAULT_RETRY_STATUSES = Object.freeze([408, 429, 500, 502, 503, 504]);
+const MAX_RETRY_AFTER_MS = 60_000;
+const MAX_EVENT_CHARS = 1024 * 1024;
+
+/** A failure worth another try (network error or retryable status) before any output. */
+class Retryable {
+  constructor(
+    readonly error: TargetError,
+    readonly waitMs: number | undefined,
+  ) {}
+}
+
+/**
+ * An agent served over HTTP: each turn sends the user's message in a JSON body and reads the
+ * answer from a JSON response or a server-sent event stream.
+ *
+ * @example
+ * ```ts
+ * const agent = new HttpAgent({
+ *   name: 'support',
+ *   url: 'http://localhost:8000/chat',
+ *   headers: { authorization: 'Bearer ${SUPPORT_API_KEY}' },
+ *   bodyTemplate: { message: '{{input}}', session: '{{sessionId}}' },
+ *   stream: 'sse',
+ *   outputPath: 'choices[0].delta.content',
+ *   retry: { attempts: 3, backoffMs: 500, statusCodes: [503] },
+ * });
+ * ```
+ */
+export class HttpAgent implements Agent {
+  readonly name: string;
+  readonly description: string;
+  readonly subAgents: readonly Agent[] = [];
+  parentAgent?: Agent | undefined;
+  readonly #label: string;
+  readonly #url: string;
+  readonly #method: string;
+  readonly #headers: Readonly<Record<string, string>>;
+  readonly #body: BodyTemplate;
+  readonly #stream: 'sse' | 'none';
+  readonly #outputPath: JsonPath;
+  readonly #attempts: number;
+  readonly #backoffMs: number;
+  readonly #retryStatuses: ReadonlySet<number>;
+  readonly #timeoutMs: number;
+
+  constructor(config: HttpAgentConfig) {
+    this.name = validateName('HttpAgent name', config.name);
+    this.description = config.description ?? '';
+    this.#label = `HttpAgent "${this.name}"`;
+    if (typeof config.url !== 'string' || config.url === '') {
+      throw new InvalidArgumentError(`${this.#label}: url is required`);
+    }
+    this.#url = config.url;
+    this.#method = (config.method ?? 'POST').toUpperCase();
+    this.#headers = Object.freeze({ ...config.headers });
+    this.#body = new BodyTemplate(
+      config.bodyTemplate ?? DEFAULT_BODY_TEMPLATE,
+      `${this.#label} bodyTemplate`,
+    );
+    const stream = config.stream ?? 'none';
+    if (stream !== 'sse' && stream !== 'none') {
+      throw new InvalidArgumentError(`${this.#label}: stream must be 'sse' or 'none'`);
+    }
+    this.#stream = stream;
+    this.#outputPath = parseJsonPath(
+      config.outputPath ?? (stream === 'sse' ? 'delta' : 'output'),
+      `${this.#label} outputPath`,
+    );
+    const retry = config.retry;
+    this.#attempts = retry ? (retry.attempts ?? 3) : 1;
+    this.#backoffMs = retry?.backoffMs ?? 250;
+    this.#retryStatuses = new Set(retry?.statusCodes ?? DEFAULT_RETRY_STATUSES);
+    if (!Number.isInteger(this.#attempts) || this.#attempts < 1) {
+      throw new InvalidArgumentError(`${this.#label}: retry.attempts must be a positive integer`);
+    }
+    if (!(this.#backoffMs >= 0)) {
+      throw new InvalidArgumentError(`${this.#label}: retry.backoffMs must not be negative`);
+    }
+    this.#timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!(this.#timeoutMs > 0)) {
+      throw new InvalidArgumentError(`${this.#label}: timeoutMs must be a positive number`);
+    }
+  }
+
+  /** Runs one turn: sends the user's message and streams the answer back as events. */
+  run(context: InvocationContext): Observable<Event> {
+    return observeTurn(context, (signal, emit) => this.#turn(context, signal, emit));
+  }
+
+  async #turn(
+    context: InvocationContext,
+    parentSignal: AbortSignal,
+    emit: (event: Event) => void,
+  ): Promise<void> {
+    const request = this.#request(context);
+    const { signal, dispose } = turnSignal(
+      parentSignal,
+      this.#timeoutMs,
+      () => new TargetError(`${this.#label}: timed out after ${this.#timeoutMs} ms`),
+    );
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const outcome = await this.#attempt(request, signal, emit).catch((error: unknown) => {
+          if (signal.aborted) throw abortError(signal, this.#label);
+          throw error;
+        });
+        if (!(outcome instanceof Retryable)) return;
+        if (attempt >= this.#attempts) throw outcome.error;
+        const backoff = this.#backoffMs * 2 ** (attempt - 1);
+        await sleep(Math.max(backoff, outcome.waitMs ?? 0), signal).catch(() => {
+          throw abortError(signal, this.#label);
+        });
+      }
+    } finally {
+      dispose();
+    }
+  }
+
+  #request(context: InvocationContext): { url: string; init: RequestInit } {
+    const url = substituteVariables(this.#url, process.env, `${this.#label} url`);
+    const headers = new Headers(
+      substituteRecord(this.#headers, process.env, `${this.#label} headers`),
+    );
+    if (!headers.has('accept')) {
+      headers.set('accept', this.#stream === 'sse' ? 'text/event-stream' : 'application/json');
+    }
+    const init: RequestInit = { method: this.#method, headers };
+    if (this.#method !== 'GET' && this.#method !== 'HEAD') {
+      if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+      init.body = JSON.stringify(
+        this.#body.render({
+          input: textOf(context.userContent),
+          sessionId: context.session.id,
+          userId: context.userId,
+          appName: context.appName,
+          invocationId: context.invocationId,
+          state: context.state.toObject(),
+        }),
+      );
+    }
+    return { url, init };
+  }
+
+  /** One try: resolves when the turn is done, or with a {@link Retryable} failure. */
+  async #attempt(
+    request: { url: string; init: RequestInit },
+    signal: AbortSignal,
+    emit: (event: Event) => void,
+  ): Promise<Retryable | undefined> {
+    const where = describeUrl(request.url);
+    let response: Response;
+    try {
+      response = await fetch(request.url, { ...request.init, signal });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      return new Retryable(this.#networkError(`request to ${where} failed`, error), undefined);
+    }
+    if (!response.ok) {
+      const body = await response.text().catch(() => '');
+      const error = new TargetError(
+        `${this.#label}: ${where} answered HTTP ${response.status}${body ? `: ${preview(body, 500)}` : ''}`,
+        { targetCode: reportedCode(body) ?? `http_${response.status}` },
+      );
+      if (!this.#retryStatuses.has(response.status)) throw error;
+      return new Retryable(error, retryAfterMs(response.headers.get('retry-after')));
+    }
+    return this.#stream === 'sse'
+      ? this.#readEvents(response, where, emit, signal)
+      : this.#readJson(response, where, emit, signal);
+  }
+
+  async #readJson(
+    response: Response,
+    where: string,
+    emit: (event: Event) => void,
+    signal: AbortSignal,
+  ): Promise<Retryable | undefined> {
+    let body: string;
+    try {
+      body = await response.text();
+    } catch (error) {
+      if (signal.aborted) throw error;
+      return new Retryable(
+        this.#networkError(`reading the response of ${where} failed`, error),
+        undefined,
+      );
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(body);
+    } catch (error) {
+      throw new TargetError(`${this.#label}: ${where} answered with non-JSON: ${preview(body)}`, {
+        cause: error,
+      });
+    }
+    const text = asText(valueAt(value, this.#outputPath));
+    if (text === undefined) {
+      throw new TargetError(
+        `${this.#label}: the response of ${where} has nothing at ${this.#outputPath.join('.')}: ${preview(body)}`,
+      );
+    }
+    emit(finalEvent(this.name, text));
+    return undefined;
+  }
+
+  async #readEvents(
+    response: Response,
+    where: string,
+    emit: (event: Event) => void,
+    signal: AbortSignal,
+  ): Promise<Retryable | undefined> {
+    if (!response.body) throw new TargetError(`${this.#label}: ${where} sent no body`);
+    const events = response.body
+      .pipeThrough(new TextDecoderStream())
+      .pipeThrough(new EventSourceParserStream({ maxBufferSize: MAX_EVENT_CHARS }));
+    let text = '';
+    let started = false;
+    let count = 0;
+    try {
+      for await (const event of events) {
+        count += 1;
+        if (event.data === '[DONE]') break;
+        let data: unknown;
+        try {
+          data = JSON.parse(event.data);
+        } catch (error) {
+          throw new TargetError(
+            `${this.#label}: event ${count} from ${where} is not JSON: ${preview(event.data)}`,
+            { cause: error },
+          );
+        }
+        const failure = reportedError(event.event, data);
+        if (failure) {
+          throw new TargetError(`${this.#label}: ${where} reported an error: ${failure.message}`, {
+            targetCode: failure.code,
+          });
+        }
+        const delta = asText(valueAt(data, this.#outputPath));
+        if (delta === undefined || delta === '') continue;
+        started = true;
+        text += delta;
+        emit(deltaEvent(this.name, delta));
+      }
+    } catch (error) {
+      if (signal.aborted || TargetError.isInstance(error)) throw error;
+      if (error instanceof ParseError) {
+        throw new TargetError(`${this.#label}: bad event stream from ${where}: ${error.message}`, {
+          cause: error,
+        });
+      }
+      const failure = this.#networkError(`the event stream of ${where} broke`, error);
+      if (started) throw failure;
+      return new Retryable(failure, undefined);
+    }
+    emit(finalEvent(this.name, text));
+    return undefined;
+  }
+
+  #networkError(what: string, error: unknown): TargetError {
+    const cause = (error as { cause?: { message?: unknown } } | undefined)?.cause?.message;
+    const detail = error instanceof Error ? error.message : String(error);
+    return new TargetError(
+      `${this.#label}: ${what}: ${detail}${typeof cause === 'string' ? ` (${cause})` : ''}`,
+      { cause: error },
+    );
+  }
+}
+
+/** `code` of a JSON error body like `{ "error": "...", "code": "..." }`, if there is one. */
+function reportedCode(body: string): string | undefined {
+  try {
+    const value = JSON.parse(body) as { code?: unknown };
+    return typeof value.code === 'string' ? value.code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An error carried by an SSE event: `event: error`, or data `{ "type": "error", ... }`. */
+function reportedError(
+  eventName: string | undefined,
+  data: unknown,
+): { message: string; code: string | undefined } | undefined {
+  const record = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+  if (eventName !== 'error' && record.type !== 'error') return undefined;
+  const inner = record.error;
+  const message =
+    typeof inner === 'string'
+      ? inner
+      : typeof inner === 'object' &&
+          inner !== null &&
+          typeof (inner as { message?: unknown }).message === 'string'
+        ? (inner as { message: string }).message
+        : JSON.stringify(data);
+  const code = record.code ?? (inner as { type?: unknown; code?: unknown } | undefined)?.code;
+  return { message, code: typeof code === 'string' ? code : undefined };
+}
+
+/** Milliseconds a `Retry-After` header asks for (seconds or an HTTP date), capped. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : undefined;
+}

@@ -1,0 +1,239 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { lastValueFrom, toArray } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import {
+  RunTimeoutError,
+  TargetError,
+  textOf,
+  userContent,
+  type Agent,
+  type Event,
+} from '@ferrite/core';
+import { Runner } from '@ferrite/runner';
+import { InMemorySessionService } from '@ferrite/session';
+import { HttpAgent } from '../http/http-agent.js';
+import { ProcessAgent } from '../process/process-agent.js';
+import { WebSocketAgent } from '../websocket/websocket-agent.js';
+
+const fixture = (name: string): string =>
+  fileURLToPath(new URL(`../process/fixtures/${name}`, import.meta.url));
+
+function runnerFor(
+  agent: Agent,
+  streamingMode: 'sse' | 'none' = 'sse',
+  maxDurationMs?: number,
+): Runner {
+  return new Runner({
+    appName: 'targets_app',
+    agent,
+    sessionService: new InMemorySessionService(),
+    runConfig: { streamingMode, ...(maxDurationMs ? { maxDurationMs } : {}) },
+  });
+}
+
+function run(runner: Runner, text: string, sessionId = 's1'): Promise<Event[]> {
+  return lastValueFrom(runner.run('u1', sessionId, userContent(text)).pipe(toArray()));
+}
+
+async function storedTexts(runner: Runner, sessionId = 's1'): Promise<[string, string][]> {
+  const session = await runner.sessionService.getSession({
+    appName: 'targets_app',
+    userId: 'u1',
+    sessionId,
+  });
+  return (session?.events ?? []).map((e) => [e.author, textOf(e.content)]);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntilGone(pid: number): Promise<void> {
+  const until = Date.now() + 10_000;
+  while (alive(pid)) {
+    if (Date.now() > until) throw new Error(`process ${pid} is still running`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('ProcessAgent through the Runner', () => {
+  it("emits deltas as partials in 'sse' mode and stores only the final event", async () => {
+    const runner = runnerFor(
+      new ProcessAgent({ name: 'streamer', command: [process.execPath, fixture('stream.mjs')] }),
+    );
+    const events = await run(runner, 'red green blue');
+    expect(events.map((e) => [e.partial ?? false, textOf(e.content)])).toEqual([
+      [true, 'red '],
+      [true, 'green '],
+      [true, 'blue'],
+      [false, 'red green blue'],
+    ]);
+    const final = events.at(-1)!;
+    expect(final.author).toBe('streamer');
+    expect(final.invocationId).not.toBe('');
+    expect(await storedTexts(runner)).toEqual([
+      ['user', 'red green blue'],
+      ['streamer', 'red green blue'],
+    ]);
+  });
+
+  it("emits no partials in 'none' mode", async () => {
+    const runner = runnerFor(
+      new ProcessAgent({ name: 'streamer', command: [process.execPath, fixture('stream.mjs')] }),
+      'none',
+    );
+    const events = await run(runner, 'red green');
+    expect(events.map((e) => textOf(e.content))).toEqual(['red green']);
+  });
+
+  it('keeps one reused process across the turns of a session', async () => {
+    await using agent = new ProcessAgent({
+      name: 'counter',
+      command: [process.execPath, fixture('counter.mjs')],
+      readyPattern: '^READY$',
+      reuse: true,
+    });
+    const runner = runnerFor(agent);
+    await run(runner, 'one');
+    const [second] = await run(runner, 'two');
+    expect(textOf(second!.content)).toBe(`${agent.pid}:2:two`);
+    expect((await storedTexts(runner)).map(([, text]) => text)).toEqual([
+      'one',
+      `${agent.pid}:1:one`,
+      'two',
+      `${agent.pid}:2:two`,
+    ]);
+  });
+
+  it('errors the run with the TargetError and keeps the user message', async () => {
+    const runner = runnerFor(
+      new ProcessAgent({ name: 'echo', command: [process.execPath, fixture('echo.mjs')] }),
+    );
+    const error: unknown = await run(runner, 'fail').catch((e: unknown) => e);
+    expect(TargetError.isInstance(error)).toBe(true);
+    expect((error as TargetError).targetCode).toBe('RATE_LIMIT');
+    expect(await storedTexts(runner)).toEqual([['user', 'fail']]);
+  });
+
+  it('kills a slow process when the maxDurationMs guard trips', async () => {
+    const runner = runnerFor(
+      new ProcessAgent({
+        name: 'stubborn',
+        command: [process.execPath, fixture('trap-term.mjs')],
+        killTimeoutMs: 200,
+      }),
+      'sse',
+      3000,
+    );
+    let pid = 0;
+    const error = await new Promise<unknown>((resolve) => {
+      runner.run('u1', 's1', userContent('hi')).subscribe({
+        next: (event) => (pid = Number(/pid=(\d+)/.exec(textOf(event.content))?.[1])),
+        error: resolve,
+        complete: () => resolve(undefined),
+      });
+    });
+    expect(RunTimeoutError.isInstance(error)).toBe(true);
+    expect(pid).toBeGreaterThan(0);
+    // It ignores SIGTERM, so it is gone only once SIGKILL followed.
+    await waitUntilGone(pid);
+  });
+
+  it('kills the child when the run is cancelled (unsubscribed)', async () => {
+    const runner = runnerFor(
+      new ProcessAgent({ name: 'silent', command: [process.execPath, fixture('silent.mjs')] }),
+    );
+    const pid = await new Promise<number>((resolve, reject) => {
+      const subscription = runner.run('u1', 's1', userContent('hi')).subscribe({
+        next: (event) => {
+          subscription.unsubscribe();
+          resolve(Number(/pid=(\d+)/.exec(textOf(event.content))?.[1]));
+        },
+        error: reject,
+      });
+    });
+    await waitUntilGone(pid);
+    // Nothing but the user message was stored.
+    expect(await storedTexts(runner)).toEqual([['user', 'hi']]);
+  });
+});
+
+describe('HttpAgent and WebSocketAgent through the Runner', () => {
+  let http: Server;
+  let wss: WebSocketServer;
+  let httpUrl: string;
+  let wsUrl: string;
+
+  beforeAll(async () => {
+    http = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        const { input, session } = JSON.parse(body) as { input: string; session: string };
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.write(`data: ${JSON.stringify({ text: `${session}: ` })}\n\n`);
+        response.write(`data: ${JSON.stringify({ text: input })}\n\n`);
+        response.end('data: [DONE]\n\n');
+      });
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    httpUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}/chat`;
+    wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise<void>((resolve) => wss.once('listening', resolve));
+    wsUrl = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+    wss.on('connection', (socket) => {
+      socket.on('message', (data) => {
+        const { input } = JSON.parse((data as Buffer).toString()) as { input: string };
+        socket.send(JSON.stringify({ type: 'delta', delta: input.toUpperCase() }));
+        socket.send(JSON.stringify({ type: 'final' }));
+      });
+    });
+  });
+
+  afterAll(async () => {
+    http.closeAllConnections();
+    await new Promise((resolve) => http.close(resolve));
+    for (const client of wss.clients) client.terminate();
+    await new Promise((resolve) => wss.close(resolve));
+  });
+
+  it('streams an SSE endpoint and stores the whole text', async () => {
+    const agent = new HttpAgent({
+      name: 'web',
+      url: httpUrl,
+      stream: 'sse',
+      bodyTemplate: { input: '{{input}}', session: '{{sessionId}}' },
+      outputPath: 'text',
+    });
+    const runner = runnerFor(agent);
+    const events = await run(runner, 'hello', 's7');
+    expect(events.filter((e) => e.partial)).toHaveLength(2);
+    expect(await storedTexts(runner, 's7')).toEqual([
+      ['user', 'hello'],
+      ['web', 's7: hello'],
+    ]);
+  });
+
+  it('runs turns over one WebSocket connection', async () => {
+    await using agent = new WebSocketAgent({ name: 'socket', url: wsUrl });
+    const runner = runnerFor(agent, 'none');
+    await run(runner, 'first');
+    const events = await run(runner, 'second');
+    expect(events.map((e) => textOf(e.content))).toEqual(['SECOND']);
+    expect(agent.connections).toBe(1);
+    expect((await storedTexts(runner)).map(([, text]) => text)).toEqual([
+      'first',
+      'FIRST',
+      'second',
+      'SECOND',
+    ]);
+  });
+});

@@ -1,0 +1,54 @@
+import { resolveRunConfig, userContent, type Agent, type InvocationContext } from '@ferrite/core';
+
+/** Options of {@link fakeContext}. */
+export interface FakeContextOptions {
+  signal?: AbortSignal;
+  state?: Record<string, unknown>;
+  sessionId?: string;
+  userId?: string;
+}
+
+/**
+ * A minimal invocation context for driving an agent's `run` directly in tests, without a
+ * runner or a session service.
+ */
+export function fakeContext(
+  agent: Agent,
+  text: string,
+  options: FakeContextOptions = {},
+): InvocationContext {
+  const state: Record<string, unknown> = { ...options.state };
+  const sessionId = options.sessionId ?? 's1';
+  const userId = options.userId ?? 'u1';
+  const context: InvocationContext = {
+    invocationId: 'inv-1',
+    agent,
+    appName: 'app',
+    userId,
+    session: {
+      id: sessionId,
+      appName: 'app',
+      userId,
+      state,
+      events: [],
+      lastUpdateTime: 0,
+      revision: 0,
+    },
+    userContent: userContent(text),
+    runConfig: resolveRunConfig(),
+    signal: options.signal ?? new AbortController().signal,
+    state: {
+      get: <TValue>(key: string) => state[key] as TValue | undefined,
+      has: (key) => key in state,
+      set: (key, value) => void (state[key] = value),
+      toObject: () => ({ ...state }),
+      takeDelta: () => ({}),
+    },
+    memories: [],
+    countModelCall: () => undefined,
+    endInvocation: () => undefined,
+    ended: false,
+    withAgent: () => context,
+  };
+  return context;
+}
