@@ -170,12 +170,21 @@ try {
       sessionId: session.id,
       numRecentEvents: 20,
     });
-  const shortRead = await measure('getSession(numRecentEvents: 20), 20 events', read(short), {
-    operations: 2_000,
-  });
-  const longRead = await measure('getSession(numRecentEvents: 20), 10,000 events', read(long), {
-    operations: 2_000,
-  });
+  // Alternating rounds, best of each: on a shared machine, load drifts within a run.
+  const measureInto = async (name: string, run: () => Promise<unknown>, into: Measurement[]) => {
+    const m = await measure(name, run, { operations: 400 });
+    into.push(m);
+  };
+  const shortRounds: Measurement[] = [];
+  const longRounds: Measurement[] = [];
+  for (let round = 0; round < 5; round++) {
+    await measureInto('getSession(numRecentEvents: 20), 20 events', read(short), shortRounds);
+    await measureInto('getSession(numRecentEvents: 20), 10,000 events', read(long), longRounds);
+  }
+  const fastest = (rounds: Measurement[]) =>
+    rounds.reduce((a, b) => (b.microsPerOp < a.microsPerOp ? b : a));
+  const shortRead = fastest(shortRounds);
+  const longRead = fastest(longRounds);
   report('PostgresSessionService.getSession on a long history', [shortRead, longRead], {
     '10,000 events / 20 events (goal < 1.5)': ratio(longRead, shortRead),
   });

@@ -23,6 +23,7 @@ export interface GenerateConfig {
 /** One call to a model: system instruction, conversation and the tools it may call. */
 export interface ModelRequest {
   systemInstruction?: string;
+  /** Read-only for the model; an agent may reuse and extend this array for its next request, so copy it to keep it. */
   contents: Content[];
   tools: ToolDeclaration[];
   config?: GenerateConfig;

@@ -74,6 +74,7 @@ export interface MigrateResult {
 }
 
 const MAX_ATTEMPTS = 3;
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * The production {@link SessionService}: sessions, events and state tiers in PostgreSQL (or an
@@ -119,6 +120,8 @@ export class PostgresSessionService implements SessionService, AsyncDisposable {
       const pool = new pg.Pool({
         connectionString: config.connectionString,
         max: config.maxConnections ?? 10,
+        // Without a bound, an unreachable host waits for the operating system's TCP timeout.
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       });
       this.#detachErrorListener = listenForIdleErrors(pool, false);
       this.#db = new Kysely({ dialect: new PostgresDialect({ pool }) });

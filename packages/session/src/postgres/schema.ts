@@ -13,8 +13,11 @@ export class SessionSchema {
   readonly prefix: string;
   /** `schema.prefix + sessions` and the other tables, ready to embed in `sql` templates. */
   readonly sessions: RawBuilder<unknown>;
+  /** The events table. */
   readonly events: RawBuilder<unknown>;
+  /** The app-tier state table. */
   readonly appStates: RawBuilder<unknown>;
+  /** The user-tier state table. */
   readonly userStates: RawBuilder<unknown>;
 
   constructor(schema: string, prefix: string) {

@@ -33,7 +33,7 @@ const CONNECTION_CODES = new Set([
 
 /** Reads the endpoint (and the password to hide) from a connection string or pool options. */
 export function endpointOf(options: {
-  connectionString?: string;
+  connectionString?: unknown;
   host?: unknown;
   port?: unknown;
   password?: unknown;
@@ -46,7 +46,7 @@ export function endpointOf(options: {
       : undefined;
   if (typeof options.password === 'string' && options.password !== '')
     secrets.push(options.password);
-  if (options.connectionString !== undefined) {
+  if (typeof options.connectionString === 'string') {
     try {
       const url = new URL(options.connectionString);
       host = url.hostname || host;
@@ -75,7 +75,9 @@ export function isConnectionError(error: unknown): boolean {
   const message = (error as { message?: unknown }).message;
   return (
     typeof message === 'string' &&
-    /Connection terminated|connection timeout|timeout expired|Connection ended/i.test(message)
+    /Connection terminated|connection timeout|timeout expired|timeout exceeded when trying to connect|Connection ended/i.test(
+      message,
+    )
   );
 }
 
