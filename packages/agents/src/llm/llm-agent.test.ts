@@ -147,6 +147,48 @@ describe('LlmAgent', () => {
     expect(session.events.map((e) => e.author)).toEqual(['user', 'agent']);
   });
 
+  it('aborts the other tools of the response when one fails the run', async () => {
+    let siblingSignal: AbortSignal | undefined;
+    const waiter = new FunctionTool({
+      name: 'waiter',
+      description: 'waits',
+      execute: async (_args, context) => {
+        siblingSignal = context.signal;
+        await untilAborted(context.signal);
+      },
+    });
+    const breaker = new FunctionTool({
+      name: 'breaker',
+      description: 'breaks',
+      failRunOnError: true,
+      execute: async () => {
+        await abortableDelay(20);
+        throw new Error('broken');
+      },
+    });
+    const model = new ScriptedModel([calls(['waiter', {}], ['breaker', {}])]);
+    const error = await harness(new LlmAgent({ name: 'agent', model, tools: [waiter, breaker] }))
+      .send('go')
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'tool.error', toolName: 'breaker' });
+    expect(siblingSignal!.aborted).toBe(true);
+  });
+
+  it('ends the turn after a tool result that skips summarisation', async () => {
+    const tool = new FunctionTool({
+      name: 'final_answer',
+      description: 'answers',
+      execute: (_args, context) => {
+        context.actions.skipSummarization = true;
+        return { answer: 42 };
+      },
+    });
+    const model = new ScriptedModel([calls(['final_answer', {}]), 'never asked']);
+    const events = await harness(new LlmAgent({ name: 'agent', model, tools: [tool] })).send('go');
+    expect(model.requests).toHaveLength(1);
+    expect(events.at(-1)!.actions.skipSummarization).toBe(true);
+  });
+
   it('shows the model a validation error instead of running the tool on invalid arguments', async () => {
     const { tool, seen } = counterTool();
     const schemaTool = new FunctionTool({

@@ -52,3 +52,14 @@ describe('FerriteError', () => {
     expect(wrapped.cause).toBe(raw);
   });
 });
+
+describe('isInstance on errors with their own constructors', () => {
+  it('narrows ToolCallError and TargetError', async () => {
+    const { ToolCallError, TargetError } = await import('../index.js');
+    const error: unknown = new ToolCallError('search', 'index offline');
+    expect(ToolCallError.isInstance(error) && error.toolName).toBe('search');
+    const target: unknown = new TargetError('exit 3', { targetCode: 'E_CRASH' });
+    expect(TargetError.isInstance(target) && target.targetCode).toBe('E_CRASH');
+    expect(TargetError.isInstance(error)).toBe(false);
+  });
+});

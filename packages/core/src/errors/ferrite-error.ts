@@ -1,5 +1,10 @@
 const marker: unique symbol = Symbol.for('@ferrite/core.error');
 
+/** Any class of the Ferrite error family, whatever its constructor takes. */
+type FerriteErrorClass = (abstract new (...args: never[]) => FerriteError) & {
+  readonly code: string;
+};
+
 /** Options accepted by every {@link FerriteError} constructor. */
 export interface FerriteErrorOptions {
   /** The underlying error, kept as `cause`. */
@@ -34,11 +39,11 @@ export class FerriteError extends Error {
    * True when `error` is a Ferrite error of this class (by code), even when it was created
    * by another copy of this package. `FerriteError.isInstance` matches every Ferrite error.
    */
-  static isInstance<T extends typeof FerriteError>(
+  static isInstance<T extends FerriteErrorClass>(
     this: T,
     error: unknown,
   ): error is InstanceType<T> {
     if (typeof error !== 'object' || error === null || !(marker in error)) return false;
-    return this === FerriteError || (error as { code?: unknown }).code === this.code;
+    return (this as unknown) === FerriteError || (error as { code?: unknown }).code === this.code;
   }
 }

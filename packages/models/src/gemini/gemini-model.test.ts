@@ -194,7 +194,8 @@ describe('GeminiModel', () => {
         { stream: false, signal: signal() },
       ),
     );
-    expect(server.requests[1]!.body.contents.at(-1)).toEqual({
+    const sentContents = server.requests[1]!.body.contents as unknown[];
+    expect(sentContents.at(-1)).toEqual({
       role: 'model',
       parts: [
         {

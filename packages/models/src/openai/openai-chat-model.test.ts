@@ -215,6 +215,38 @@ describe('OpenAIChatModel', () => {
     expect(responses[0]!.finishReason).toBe('tool_calls');
   });
 
+  it('assembles tool calls from servers that send no index', async () => {
+    await using server = await startLocalServer(async (_req, res) => {
+      await writeSse(res, [
+        chunk({
+          tool_calls: [
+            {
+              id: 'call_1',
+              type: 'function',
+              function: { name: 'get_weather', arguments: '{"city":' },
+            },
+          ],
+        }),
+        chunk({ tool_calls: [{ function: { arguments: '"Rome"}' } }] }),
+        chunk({
+          tool_calls: [
+            { id: 'call_2', type: 'function', function: { name: 'get_time', arguments: '{}' } },
+          ],
+        }),
+        chunk({}, 'tool_calls'),
+        '[DONE]',
+      ]);
+      res.end();
+    });
+    const [response] = await collect(
+      modelFor(server.url).generate(request, { stream: true, signal: signal() }),
+    );
+    expect(response!.content?.parts).toEqual([
+      { functionCall: { id: 'call_1', name: 'get_weather', args: { city: 'Rome' } } },
+      { functionCall: { id: 'call_2', name: 'get_time', args: {} } },
+    ]);
+  });
+
   it('reads a non-streaming completion', async () => {
     await using server = await startLocalServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });

@@ -105,7 +105,7 @@ export async function* fromOpenAIStream(
       yield { partial: true, content: { role: 'model', parts: [{ text: delta.content }] } };
     }
     for (const call of delta.tool_calls ?? []) {
-      const index = call.index ?? calls.size;
+      const index = call.index ?? indexWithoutOne(calls, call.id);
       let entry = calls.get(index);
       if (!entry) {
         entry = { name: '', args: '', index };
@@ -123,6 +123,16 @@ export async function* fromOpenAIStream(
   }
   const ordered = [...calls.values()].sort((a, b) => a.index - b.index);
   yield complete(reasoning, text, ordered, finishReason, usage);
+}
+
+/** Some servers omit `index`: a known id continues its call, no id continues the last one. */
+function indexWithoutOne(
+  calls: Map<number, { id?: string; index: number }>,
+  id: string | undefined,
+): number {
+  const entries = [...calls.values()];
+  if (id !== undefined) return entries.find((entry) => entry.id === id)?.index ?? calls.size;
+  return entries.at(-1)?.index ?? 0;
 }
 
 function complete(
