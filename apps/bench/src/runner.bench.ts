@@ -134,7 +134,7 @@ const [direct, viaNull, viaMemory] = (await bestOf(
 )) as [Measurement, Measurement, Measurement];
 
 report(
-  'Runner per-event cost (µs per agent event; three-event turns)',
+  'Runner per-event cost (CPU µs per agent event; three-event turns)',
   [direct, viaNull, viaMemory],
   {
     'runner (no store) / direct': ratio(viaNull, direct),
@@ -161,7 +161,7 @@ const limitedRunner = new Runner({
   sessionService: longService,
   runConfig: { streamingMode: 'none', historyLimit: 100 },
 });
-const LONG_TURNS = 1000;
+const LONG_TURNS = 250;
 let fresh = 0;
 const [onNew, onLong, onLimited] = (await bestOf(
   3,

@@ -98,10 +98,15 @@ describe('same-session runs', () => {
   it('runs 100 sessions fully in parallel', async () => {
     let active = 0;
     let peak = 0;
+    let openGate!: () => void;
+    const allStarted = new Promise<void>((resolve) => (openGate = resolve));
+    // Every agent waits until all 100 are running at once (or 5 s pass, and the test fails).
+    const fallback = setTimeout(openGate, 5000);
     const agent = new TestAgent('root', async function* (ctx) {
       active += 1;
       peak = Math.max(peak, active);
-      await abortableDelay(20, ctx.signal);
+      if (active === 100) openGate();
+      await allStarted;
       active -= 1;
       yield say(`done ${ctx.session.id}`);
     });
@@ -111,6 +116,7 @@ describe('same-session runs', () => {
         runToArray(runner.run(`user${i % 10}`, `s${i}`, userContent('go'))),
       ),
     );
+    clearTimeout(fallback);
     expect(peak).toBe(100);
     expect(results.every((events) => events.length === 1)).toBe(true);
     expect((await stored('user3', 's13')).map((e) => e.author)).toEqual(['user', 'root']);

@@ -1,4 +1,4 @@
-import { from, isObservable, type ObservableInput, type Subscription } from 'rxjs';
+import { from, isObservable, type Observable, type ObservableInput, type Subscription } from 'rxjs';
 import type { Event } from '@ferrite/core';
 import type { InvocationControl } from './invocation-control.js';
 
@@ -55,9 +55,7 @@ export class AgentEventSource {
     return AgentEventSource.#fromObservable(from(input));
   }
 
-  static #fromObservable(
-    observable: ReturnType<typeof from<ObservableInput<Event>>>,
-  ): AgentEventSource {
+  static #fromObservable(observable: Observable<Event>): AgentEventSource {
     const buffer: Queued[] = [];
     let head = 0;
     let waiting: ((item: Queued) => void) | undefined;

@@ -7,7 +7,7 @@ import {
   type Event,
   type InvocationContext,
 } from '@ferrite/core';
-import { ScriptedModel, abortableDelay, untilAborted } from '@ferrite/core/testing';
+import { ScriptedModel, untilAborted } from '@ferrite/core/testing';
 import { runToArray } from '../index.js';
 import {
   ModelAgent,
@@ -131,7 +131,7 @@ describe('guards', () => {
       yield say('quick');
       await untilAborted(ctx.signal);
     });
-    const { runner, stored } = makeRunner(agent, { runConfig: { maxDurationMs: 50 } });
+    const { runner, stored } = makeRunner(agent, { runConfig: { maxDurationMs: 200 } });
     const result = await collect(runner.run('u1', 's1', userContent('hi')));
     expect(RunTimeoutError.isInstance(result.error)).toBe(true);
     expect(result.events).toHaveLength(1);
@@ -167,16 +167,29 @@ describe('guards', () => {
     expect((await stored()).map((e) => e.author)).toEqual(['user', 'root', 'root']);
   });
 
-  it('does not count queue time against maxDurationMs', async () => {
-    const slow = new TestAgent('root', async function* (ctx) {
-      await abortableDelay(40, ctx.signal);
-      yield say('done');
+  it('does not count queue time (or time before the agent starts) against maxDurationMs', async () => {
+    const agent = new TestAgent('root', () => [say('done')]);
+    // The first run holds the session for 400 ms before its agent starts; the second waits
+    // that long in the queue. Neither may count against a 150 ms limit.
+    const { runner } = makeRunner(agent, {
+      runConfig: { maxDurationMs: 150 },
+      plugins: [
+        {
+          name: 'slow-start',
+          onUserMessage: async (_ctx, message) => {
+            if (message.parts[0]!.text === 'slow') await tick(400);
+          },
+        },
+      ],
     });
-    const { runner } = makeRunner(slow, { runConfig: { maxDurationMs: 70 } });
-    const results = await Promise.all(
-      [1, 2, 3].map(() => collect(runner.run('u1', 's1', userContent('hi')))),
-    );
-    expect(results.map((r) => r.completed)).toEqual([true, true, true]);
+    const results = await Promise.all([
+      collect(runner.run('u1', 's1', userContent('slow'))),
+      collect(runner.run('u1', 's1', userContent('queued'))),
+    ]);
+    expect(results.map((r) => [r.completed, r.error])).toEqual([
+      [true, undefined],
+      [true, undefined],
+    ]);
   });
 });
 

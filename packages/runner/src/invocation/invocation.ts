@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Subscriber } from 'rxjs';
-import { createEvent, toFerriteError, type Event, type FerriteError } from '@ferrite/core';
+import {
+  createEvent,
+  newEventId,
+  toFerriteError,
+  type Event,
+  type FerriteError,
+} from '@ferrite/core';
 import { InvocationState } from '../context/invocation-state.js';
 import { RunInvocationContext } from '../context/run-invocation-context.js';
 import type { SessionHolder } from '../concurrency/session-lock.js';
@@ -175,14 +181,14 @@ export class Invocation implements SessionHolder, InvocationControl {
     if (!earlyExit)
       shared.memories = await preloadMemories(this, this.#parts, this.#request, shared.userContent);
 
-    await pipeline.append(
-      createEvent({
-        invocationId: shared.invocationId,
-        author: 'user',
-        content: { ...shared.userContent, role: 'user' },
-        actions: { stateDelta: this.#request.stateDelta ?? {} },
-      }),
-    );
+    await pipeline.append({
+      id: newEventId(),
+      invocationId: shared.invocationId,
+      author: 'user',
+      timestamp: Date.now(),
+      content: { ...shared.userContent, role: 'user' },
+      actions: { stateDelta: this.#request.stateDelta ?? {}, artifactDelta: {} },
+    });
 
     if (earlyExit) {
       const root = context.withAgent(tree.root);

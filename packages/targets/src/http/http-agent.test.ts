@@ -30,6 +30,11 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
     case '/json':
       response.writeHead(200, { 'content-type': 'application/json' });
       return void response.end(JSON.stringify({ output: `echo: ${input}` }));
+    case '/reported-error':
+      response.writeHead(200, { 'content-type': 'application/json' });
+      return void response.end(
+        JSON.stringify({ type: 'error', error: 'quota used up', code: 'QUOTA' }),
+      );
     case '/nested':
       response.writeHead(200, { 'content-type': 'application/json' });
       return void response.end(
@@ -199,6 +204,12 @@ describe('HttpAgent with JSON responses', () => {
     );
     expect(textOf(events[0]!.content)).toBe('after 2 tries');
     expect(hits.get('/flaky')).toBe(2);
+  });
+
+  it('turns a protocol error body into a TargetError', async () => {
+    const error = await failure(agent({ path: '/reported-error' }), 'x');
+    expect(error.targetCode).toBe('QUOTA');
+    expect(error.message).toContain('quota used up');
   });
 
   it('does not retry without a retry config, and stops after the configured attempts', async () => {

@@ -247,6 +247,12 @@ export class HttpAgent implements Agent {
         cause: error,
       });
     }
+    const failure = reportedError(undefined, value);
+    if (failure) {
+      throw new TargetError(`${this.#label}: ${where} reported an error: ${failure.message}`, {
+        targetCode: failure.code,
+      });
+    }
     const text = asText(valueAt(value, this.#outputPath));
     if (text === undefined) {
       throw new TargetError(

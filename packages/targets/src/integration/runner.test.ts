@@ -131,7 +131,7 @@ describe('ProcessAgent through the Runner', () => {
         killTimeoutMs: 200,
       }),
       'sse',
-      3000,
+      5000,
     );
     let pid = 0;
     const error = await new Promise<unknown>((resolve) => {

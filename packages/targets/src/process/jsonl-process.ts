@@ -44,9 +44,12 @@ export class JsonlProcess {
   readonly #splitter: LineSplitter;
   readonly #stderr = new BoundedTail(STDERR_TAIL_CHARS);
   readonly #exited: Promise<void>;
+  readonly #closed: Promise<void>;
   readonly #group: boolean;
   #markExited!: () => void;
+  #markClosed!: () => void;
   #hasExited = false;
+  #hasClosed = false;
   #ready: boolean;
   #lineNumber = 0;
   #failure: TargetError | undefined;
@@ -57,6 +60,7 @@ export class JsonlProcess {
     this.#options = options;
     this.#ready = options.readyPattern === undefined;
     this.#exited = new Promise((resolve) => (this.#markExited = resolve));
+    this.#closed = new Promise((resolve) => (this.#markClosed = resolve));
     this.#group = process.platform !== 'win32';
     const [file, ...args] = options.command;
     this.#splitter = new LineSplitter(
@@ -86,6 +90,8 @@ export class JsonlProcess {
     child.on('exit', () => this.#setExited());
     child.on('close', (code, signal) => {
       this.#setExited();
+      this.#hasClosed = true;
+      this.#markClosed();
       const how = signal === null ? `with code ${String(code)}` : `on ${signal}`;
       const when = this.#ready ? 'before sending a final message' : 'before its ready line';
       this.#fail(`the process exited ${how} ${when} (after stdout line ${this.#lineNumber})`);
@@ -171,10 +177,19 @@ export class JsonlProcess {
   async #stop(): Promise<void> {
     this.#splitter.stop();
     this.#child.stdin.end();
+    const { killSignal, killTimeoutMs } = this.#options;
     if (!this.#hasExited) {
-      this.#signal(this.#options.killSignal);
-      const escalation = setTimeout(() => this.#signal('SIGKILL'), this.#options.killTimeoutMs);
+      this.#signal(killSignal);
+      const escalation = setTimeout(() => this.#signal('SIGKILL'), killTimeoutMs);
       await this.#exited;
+      clearTimeout(escalation);
+    }
+    if (this.#group && this.#child.pid !== undefined && !this.#hasClosed) {
+      // The process is gone but something it started still holds its stdout or stderr: that
+      // helper is in the process group, so it gets the same signal, then SIGKILL.
+      signalGroup(this.#child.pid, killSignal);
+      const escalation = setTimeout(() => signalGroup(this.#child.pid!, 'SIGKILL'), killTimeoutMs);
+      await this.#closed;
       clearTimeout(escalation);
     }
     this.#child.stdout.destroy();
@@ -235,6 +250,14 @@ export class JsonlProcess {
     if (parseOutputMessage(line)?.type === 'other') return;
     this.#fail(`unexpected output between turns on stdout line ${lineNumber}: ${preview(line)}`);
     void this.stop();
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already empty.
   }
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, toArray, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ const node = (name: string, ...args: string[]): string[] => [
 ];
 
 // Long enough for a Node process to start and print on a busy machine.
-const STARTUP_MS = 3000;
+const STARTUP_MS = 5000;
 
 function agent(
   config: Partial<ProcessAgentConfig> & Pick<ProcessAgentConfig, 'command'>,
@@ -39,12 +40,17 @@ async function failure(target: ProcessAgent, text: string): Promise<TargetError>
   return error as TargetError;
 }
 
+/** True while `pid` runs (a zombie, dead but not yet reaped by its new parent, counts as gone). */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 }
 
@@ -118,7 +124,8 @@ describe('ProcessAgent', () => {
     );
   });
 
-  it('times out a slow start and reports it waited for the ready line', async () => {
+  // The timeout tests wait STARTUP_MS each, so they run side by side.
+  it.concurrent('times out a slow start and reports it waited for the ready line', async () => {
     const target = agent({
       command: node('slow-start.mjs', '60000'),
       readyPattern: '^READY$',
@@ -129,7 +136,7 @@ describe('ProcessAgent', () => {
     expect(error.message).toContain('after stdout line 2');
   });
 
-  it('times out a process that never answers and reaps it', async () => {
+  it.concurrent('times out a process that never answers and reaps it', async () => {
     const target = agent({ command: node('silent.mjs'), timeoutMs: STARTUP_MS });
     const error = await failure(target, 'anyone?');
     expect(error.message).toContain(`timed out after ${STARTUP_MS} ms waiting for a final message`);
@@ -138,7 +145,7 @@ describe('ProcessAgent', () => {
     expect(alive(pidIn(error.message))).toBe(false);
   });
 
-  it('SIGKILLs a process that ignores SIGTERM after the kill timeout', async () => {
+  it.concurrent('SIGKILLs a process that ignores SIGTERM after the kill timeout', async () => {
     const target = agent({
       command: node('trap-term.mjs'),
       timeoutMs: STARTUP_MS,
@@ -150,7 +157,7 @@ describe('ProcessAgent', () => {
     expect(alive(pid)).toBe(false);
   });
 
-  it('uses the configured kill signal', async () => {
+  it.concurrent('uses the configured kill signal', async () => {
     // SIGINT is not trapped, so the process stops at once; were SIGTERM sent instead, the
     // SIGKILL would come only after 60 s and the test would time out.
     const target = agent({
@@ -161,6 +168,26 @@ describe('ProcessAgent', () => {
     });
     const error = await failure(target, 'anyone?');
     expect(alive(pidIn(error.message))).toBe(false);
+  });
+
+  it.concurrent('stops a helper the process started that outlives it', async () => {
+    const target = agent({
+      command: node('orphan.mjs'),
+      timeoutMs: STARTUP_MS,
+      killTimeoutMs: 500,
+    });
+    const events: Event[] = [];
+    const error: unknown = await new Promise((resolve) => {
+      target.run(fakeContext(target, 'go')).subscribe({
+        next: (event) => events.push(event),
+        error: resolve,
+      });
+    });
+    // The helper keeps stdout open, so the exit shows only as a timeout; either way the turn
+    // settles only once the helper is gone too.
+    expect(TargetError.isInstance(error)).toBe(true);
+    const helper = pidIn(textOf(events[0]!.content));
+    expect(alive(helper)).toBe(false);
   });
 
   it('reports an exit before the final message with the exit code and stderr tail', async () => {
@@ -248,7 +275,8 @@ describe('ProcessAgent', () => {
       });
     });
     expect(TargetError.isInstance(error)).toBe(true);
-    expect(alive(pidIn(textOf(events[0]!.content)))).toBe(false);
+    const helper = pidIn(textOf(events[0]!.content));
+    expect(alive(helper)).toBe(false);
   });
 
   it('validates its configuration', () => {

@@ -140,6 +140,7 @@ export class ProcessAgent implements Agent, AsyncDisposable {
     await Promise.all([...this.#running].map((child) => child.stop()));
   }
 
+  /** Same as {@link close}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -126,9 +126,9 @@ describe('WebSocketAgent', () => {
   });
 
   it('times out and reconnects for the next turn', async () => {
-    await using target = new WebSocketAgent({ name: 'live', url, timeoutMs: 300 });
+    await using target = new WebSocketAgent({ name: 'live', url, timeoutMs: 2000 });
     const error = await failure(target, 'hang');
-    expect(error.message).toContain('timed out after 300 ms');
+    expect(error.message).toContain('timed out after 2000 ms');
     await turn(target, 'fine');
     expect(opened).toBe(2);
   });

@@ -136,6 +136,7 @@ export class WebSocketAgent implements Agent, AsyncDisposable {
     });
   }
 
+  /** Same as {@link close}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
