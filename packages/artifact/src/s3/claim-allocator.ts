@@ -13,7 +13,7 @@ export interface VersionListing {
 export interface ClaimStore {
   filePrefix: string;
   list(filePrefix: string): Promise<VersionListing>;
-  listClaims(prefix: string): Promise<{ key: string }[]>;
+  listClaims(prefix: string): Promise<string[]>;
   put(key: string): Promise<void>;
   exists(key: string): Promise<boolean>;
   remove(key: string): Promise<void>;
@@ -52,7 +52,7 @@ export class ClaimAllocator {
       try {
         const claims = await this.#store.listClaims(`${filePrefix}${version}.claim.`);
         const won =
-          claims.every((other) => other.key === claim) &&
+          claims.every((other) => other === claim) &&
           !(await this.#store.exists(`${filePrefix}${version}`));
         if (won) {
           await write(version);
