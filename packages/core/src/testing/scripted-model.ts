@@ -69,7 +69,9 @@ export class ScriptedModel implements Model {
     options.signal.throwIfAborted();
     let turn = this.#turns.shift();
     if (turn === undefined) {
-      throw new ModelError(`ScriptedModel '${this.name}' has no answer left for call ${this.#calls}`);
+      throw new ModelError(
+        `ScriptedModel '${this.name}' has no answer left for call ${this.#calls}`,
+      );
     }
     while (typeof turn === 'function') turn = await turn(request, options);
     if (turn instanceof Error) throw turn;

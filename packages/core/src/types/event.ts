@@ -53,19 +53,22 @@ export function newEventId(): string {
 
 /** Builds a complete {@link Event}, filling id, timestamp, actions and empty invocation/author. */
 export function createEvent(init: EventInit = {}): Event {
-  const { actions, ...rest } = init;
-  return {
-    ...rest,
-    id: init.id ?? newEventId(),
-    invocationId: init.invocationId ?? '',
-    author: init.author ?? '',
-    timestamp: init.timestamp ?? Date.now(),
-    actions: {
-      ...actions,
-      stateDelta: actions?.stateDelta ?? {},
-      artifactDelta: actions?.artifactDelta ?? {},
-    },
-  };
+  // A plain spread and field writes: object rest destructuring is several times slower in V8,
+  // and events are created on every step of every run.
+  const event = { ...init } as Event;
+  event.id = init.id ?? newEventId();
+  event.invocationId = init.invocationId ?? '';
+  event.author = init.author ?? '';
+  event.timestamp = init.timestamp ?? Date.now();
+  const actions = init.actions;
+  event.actions = actions
+    ? {
+        ...actions,
+        stateDelta: actions.stateDelta ?? {},
+        artifactDelta: actions.artifactDelta ?? {},
+      }
+    : { stateDelta: {}, artifactDelta: {} };
+  return event;
 }
 
 /** The function calls in an event's content, in order. */

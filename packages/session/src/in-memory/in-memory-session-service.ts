@@ -4,7 +4,6 @@ import {
   SessionExistsError,
   SessionNotFoundError,
   StaleSessionError,
-  freezeEvent,
   splitStateDelta,
   validateName,
   type AppendEventOptions,
@@ -160,7 +159,7 @@ export class InMemorySessionService implements SessionService {
       sessionId: session.id,
     });
     if (event.partial) return event;
-    const prepared = toStorableEvent(event);
+    const frozen = toStorableEvent(event);
     const stored = this.#find(appName, userId, sessionId);
     if (!stored) {
       throw new SessionNotFoundError(
@@ -172,13 +171,12 @@ export class InMemorySessionService implements SessionService {
         `session ${sessionId} is at revision ${stored.revision}, the append carried ${session.revision}`,
       );
     }
-    if (stored.eventIds.has(prepared.id)) {
+    if (stored.eventIds.has(frozen.id)) {
       throw new InvalidArgumentError(
-        `session ${sessionId} already holds an event with id ${prepared.id}`,
+        `session ${sessionId} already holds an event with id ${frozen.id}`,
       );
     }
     // Nothing below can fail, so the append is all or nothing.
-    const frozen = freezeEvent(prepared) as Event;
     const tiers = splitStateDelta(frozen.actions.stateDelta);
     Object.assign(this.#appStore(appName).state, tiers.app);
     Object.assign(this.#userStore(appName, userId, true).state, tiers.user);
@@ -229,7 +227,7 @@ export class InMemorySessionService implements SessionService {
       id: stored.id,
       appName: stored.appName,
       userId: stored.userId,
-      state: structuredClone({ ...stored.state, ...user?.state, ...app?.state }),
+      state: copyState(stored.state, user?.state, app?.state),
       events,
       lastUpdateTime: stored.lastUpdateTime,
       revision: stored.revision,
@@ -247,4 +245,20 @@ function validateKey(options: { appName: string; userId: string; sessionId: stri
     userId: validateName('userId', options.userId),
     sessionId: validateName('sessionId', options.sessionId),
   };
+}
+
+/**
+ * The merged state as a copy the caller may change freely: primitives are copied as they are
+ * and only object values are cloned, so a read costs nothing extra for flat state.
+ */
+function copyState(...tiers: (Record<string, unknown> | undefined)[]): Record<string, unknown> {
+  const state: Record<string, unknown> = {};
+  for (const tier of tiers) {
+    if (!tier) continue;
+    for (const key of Object.keys(tier)) {
+      const value = tier[key];
+      state[key] = typeof value === 'object' && value !== null ? structuredClone(value) : value;
+    }
+  }
+  return state;
 }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, withoutTempKeys, type Event } from '@ferrite/core';
+import { frozenJsonCopy } from './frozen-json-copy.js';
 
 /** Default page size of `listSessions`. */
 export const DEFAULT_LIST_LIMIT = 100;
@@ -57,8 +58,8 @@ export function toStorable<TValue>(value: TValue, what: string): TValue {
 }
 
 /**
- * Checks the fields a store relies on and returns a storable copy of the event, with the
- * `actions` maps filled in and `temp:` keys removed from its state delta.
+ * Checks the fields a store relies on and returns a storable, deeply frozen copy of the event,
+ * with the `actions` maps filled in and `temp:` keys removed from its state delta.
  */
 export function toStorableEvent(event: Event): Event {
   if (typeof event !== 'object' || event === null) {
@@ -81,7 +82,7 @@ export function toStorableEvent(event: Event): Event {
     throw new InvalidArgumentError('event.actions.stateDelta must be an object');
   }
   // temp: values never reach the store, so they may hold anything (functions, cycles).
-  const stored = toStorable(
+  return frozenJsonCopy(
     {
       ...event,
       actions: {
@@ -92,7 +93,6 @@ export function toStorableEvent(event: Event): Event {
     },
     `event ${event.id}`,
   );
-  return stored;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,0 +1,66 @@
+import { InvalidArgumentError } from '@ferrite/core';
+
+/**
+ * A deep copy of `value` as `JSON.parse(JSON.stringify(value))` would give it, frozen all the
+ * way down, made in one pass. Stores keep events in this form: the copy shares nothing with the
+ * caller's objects, and being frozen it can be handed to every later reader without copying.
+ * Throws {@link InvalidArgumentError} for what JSON cannot hold (cycles, BigInt).
+ */
+export function frozenJsonCopy<TValue>(value: TValue, what: string): TValue {
+  try {
+    const copy = copyValue(value, [], '');
+    if (copy === undefined) throw new TypeError('it is not a JSON value');
+    return copy as TValue;
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `${what} cannot be stored as JSON: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+// Mirrors JSON.stringify: non-finite numbers become null, `toJSON` is honoured, undefined,
+// functions and symbols are dropped from objects and become null in arrays.
+function copyValue(value: unknown, ancestors: object[], key: string): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value : null;
+    case 'bigint':
+      throw new TypeError('a BigInt cannot be serialized');
+    case 'object':
+      break;
+    default:
+      return undefined;
+  }
+  if (value === null) return null;
+  const source = value as { toJSON?: (key: string) => unknown };
+  if (typeof source.toJSON === 'function') return copyValue(source.toJSON(key), ancestors, key);
+  if (value instanceof Number || value instanceof String || value instanceof Boolean) {
+    return copyValue(value.valueOf(), ancestors, key);
+  }
+  if (ancestors.includes(value)) throw new TypeError('it holds a circular structure');
+  ancestors.push(value);
+  let copy: object;
+  if (Array.isArray(value)) {
+    const array = new Array<unknown>(value.length);
+    for (let index = 0; index < value.length; index++) {
+      array[index] = copyValue(value[index], ancestors, String(index)) ?? null;
+    }
+    copy = array;
+  } else {
+    const record: Record<string, unknown> = {};
+    const entries = value as Record<string, unknown>;
+    for (const name of Object.keys(entries)) {
+      const field = copyValue(entries[name], ancestors, name);
+      if (field !== undefined) record[name] = field;
+    }
+    copy = record;
+  }
+  ancestors.pop();
+  return Object.freeze(copy);
+}
