@@ -79,26 +79,6 @@ model.push((request) => {
 await lastValueFrom(runner.run('u', 'long', userContent('how long is the history?')));
 if (seen < HISTORY) throw new Error(`expected at least ${HISTORY} contents, got ${seen}`);
 
-/** Like `measure`, but counts this process's CPU time, which the other processes on a busy machine do not inflate. */
-async function measureCpu(
-  name: string,
-  run: (index: number) => Promise<void>,
-  operations: number,
-): Promise<Measurement> {
-  for (let index = 0; index < operations / 10; index += 1) await run(index);
-  const before = process.cpuUsage();
-  for (let index = 0; index < operations; index += 1) await run(index);
-  const used = process.cpuUsage(before);
-  const totalMs = (used.user + used.system) / 1000;
-  return {
-    name,
-    operations,
-    totalMs,
-    microsPerOp: (totalMs * 1000) / operations,
-    opsPerSecond: operations / (totalMs / 1000),
-  };
-}
-
 // Rounds alternate between the two cases so machine noise hits both; the best round of each counts.
 let fresh = 0;
 const best = (a: Measurement | undefined, b: Measurement): Measurement =>
@@ -112,7 +92,10 @@ for (let round = 0; round < ROUNDS; round += 1) {
   for (const [label, run] of cases) {
     const wall = await measure(`tool turn, ${label} (wall)`, run, { operations: OPERATIONS });
     results[wall.name] = best(results[wall.name], wall);
-    const cpu = await measureCpu(`tool turn, ${label} (CPU)`, run, OPERATIONS);
+    const cpu = await measure(`tool turn, ${label} (CPU)`, run, {
+      operations: OPERATIONS,
+      clock: 'cpu',
+    });
     results[cpu.name] = best(results[cpu.name], cpu);
   }
 }

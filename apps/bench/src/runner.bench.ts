@@ -11,7 +11,7 @@ import {
 } from '@ferrite/core';
 import { Runner } from '@ferrite/runner';
 import { InMemorySessionService } from '@ferrite/session';
-import { heapUsedBytes, ratio, report, type Measurement } from './harness.js';
+import { bestOf, heapUsedBytes, ratio, report, type Measurement } from './harness.js';
 
 const EVENTS_PER_TURN = 3;
 const TURNS = 10_000;
@@ -69,50 +69,6 @@ const nullStore: SessionService = {
   appendEvent: async ({ event }) => event,
 };
 
-/**
- * Like `measure`, but counts this process's CPU time rather than wall time: the machine is
- * shared, and CPU time is what the runner itself costs.
- */
-async function measureCpu(
-  name: string,
-  run: (index: number) => unknown,
-  operations: number,
-  perCall: number,
-  warmup: number,
-): Promise<Measurement> {
-  for (let i = 0; i < warmup; i += perCall) await run(i);
-  const start = process.cpuUsage();
-  for (let i = 0; i < operations; i += perCall) await run(warmup + i);
-  const used = process.cpuUsage(start);
-  const totalMs = (used.user + used.system) / 1000;
-  return {
-    name,
-    operations,
-    totalMs,
-    microsPerOp: (totalMs * 1000) / operations,
-    opsPerSecond: operations / (totalMs / 1000),
-  };
-}
-
-/** Best of several interleaved rounds, so load from other processes hits every case alike. */
-async function bestOf(
-  rounds: number,
-  cases: Record<string, (index: number) => unknown>,
-  operations: number,
-  perCall: number,
-): Promise<Measurement[]> {
-  const best = new Map<string, Measurement>();
-  for (let round = 0; round < rounds; round += 1) {
-    for (const [name, run] of Object.entries(cases)) {
-      const warmup = round === 0 ? Math.ceil(operations / 5) : 0;
-      const result = await measureCpu(name, run, operations, perCall, warmup);
-      const previous = best.get(name);
-      if (!previous || result.microsPerOp < previous.microsPerOp) best.set(name, result);
-    }
-  }
-  return [...best.values()];
-}
-
 const memoryRunner = newRunner();
 const nullRunner = newRunner(nullStore);
 // 10,000 turns per round (30,000 agent events), over 1,000 sessions of 10 turns each.
@@ -129,8 +85,12 @@ const [direct, viaNull, viaMemory] = (await bestOf(
     'runner + InMemorySessionService': (index) =>
       turn(memoryRunner, `s${Math.floor(index / EVENTS_PER_TURN) % 1000}`),
   },
-  TURNS * EVENTS_PER_TURN,
-  EVENTS_PER_TURN,
+  {
+    operations: TURNS * EVENTS_PER_TURN,
+    perCall: EVENTS_PER_TURN,
+    clock: 'cpu',
+    warmup: (TURNS * EVENTS_PER_TURN) / 5,
+  },
 )) as [Measurement, Measurement, Measurement];
 
 report(
@@ -170,8 +130,7 @@ const [onNew, onLong, onLimited] = (await bestOf(
     'turn on a 10,000-event session': () => turn(longRunner, 'long'),
     'same, historyLimit 100': () => turn(limitedRunner, 'long'),
   },
-  LONG_TURNS,
-  1,
+  { operations: LONG_TURNS, clock: 'cpu', warmup: LONG_TURNS / 5 },
 )) as [Measurement, Measurement, Measurement];
 report('Long sessions (CPU µs per turn)', [onNew, onLong, onLimited], {
   'long / new': ratio(onLong, onNew),

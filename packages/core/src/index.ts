@@ -16,6 +16,7 @@ export { ToolCallError } from './errors/tool-call-error.js';
 export { TargetError, type TargetErrorOptions } from './errors/target-error.js';
 export { InternalError } from './errors/internal-error.js';
 export { toFerriteError, isAbortError } from './errors/to-ferrite-error.js';
+export { abortableDelay } from './async/abortable-delay.js';
 
 export {
   textOf,

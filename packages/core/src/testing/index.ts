@@ -1,6 +1,5 @@
 export {
   ScriptedModel,
-  abortableDelay,
   untilAborted,
   type ScriptedTurn,
   type ScriptedModelOptions,
@@ -10,3 +9,4 @@ export { expectFerriteError, randomAppName } from './expect-ferrite-error.js';
 export { sessionServiceContract } from './session-service-contract.js';
 export { artifactServiceContract } from './artifact-service-contract.js';
 export { memoryServiceContract, type MemoryContractOptions } from './memory-service-contract.js';
+export { abortableDelay } from '../async/abortable-delay.js';

@@ -1,3 +1,4 @@
+import { abortableDelay } from '../async/abortable-delay.js';
 import { ModelError } from '../errors/model-error.js';
 import type { Content, Part } from '../types/content.js';
 import type { GenerateOptions, Model, ModelRequest, ModelResponse } from '../model/model.js';
@@ -114,22 +115,6 @@ function toResponse(turn: string | Content | ModelResponse): ModelResponse {
         },
       }
     : response;
-}
-
-/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-export function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason as Error);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** A promise that never resolves and rejects with the signal's reason once it aborts (a model or tool that hangs). */

@@ -1,5 +1,4 @@
-import { FerriteError, ModelError, isAbortError } from '@ferrite/core';
-import { abortableDelay } from './abortable-delay.js';
+import { FerriteError, ModelError, abortableDelay, isAbortError } from '@ferrite/core';
 import type { ResolvedHttpModelConfig } from './http-model-config.js';
 
 /** One HTTP call of a provider, retried while nothing has been yielded yet. */

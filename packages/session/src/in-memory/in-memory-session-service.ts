@@ -26,7 +26,7 @@ import {
   compareSessionPositions,
   decodeSessionCursor,
   encodeSessionCursor,
-} from './session-cursor.js';
+} from '../validation/session-cursor.js';
 
 interface StoredSession {
   readonly id: string;

@@ -23,7 +23,7 @@ import { Kysely, Migrator, PostgresDialect, type PostgresPool, type RawBuilder }
 import pg from 'pg';
 import { kyselyMigrations, migrationName, SESSION_MIGRATIONS, versionOf } from './migrations.js';
 import { SessionSchema } from './schema.js';
-import { decodeSessionCursor, encodeSessionCursor } from './session-cursor.js';
+import { decodeSessionCursor, encodeSessionCursor } from '../validation/session-cursor.js';
 import { SessionQueries, type TierDeltas } from './session-queries.js';
 import { resolveListLimit, validateEventFilters } from '../index.js';
 import { endpointOf, isRetryable, toStoreError, type StoreEndpoint } from './store-errors.js';
@@ -261,7 +261,7 @@ export class PostgresSessionService implements SessionService, AsyncDisposable {
     const result: ListSessionsResult = { sessions };
     if (row.sessions.length > limit && last) {
       result.nextCursor = encodeSessionCursor({
-        updateTime: last[4],
+        lastUpdateTime: last[4],
         id: last[1],
         userId: last[0],
       });

@@ -1,6 +1,6 @@
 import type { Event } from '@ferrite/core';
 import { sql, type RawBuilder } from 'kysely';
-import type { SessionCursor } from './session-cursor.js';
+import type { SessionCursor } from '../validation/session-cursor.js';
 import type { SessionSchema } from './schema.js';
 
 type State = Record<string, unknown>;
@@ -133,8 +133,8 @@ export class SessionQueries {
     const after =
       cursor === undefined
         ? sql``
-        : sql`AND update_time <= ${cursor.updateTime}
-              AND (update_time < ${cursor.updateTime} OR (id, user_id) > (${cursor.id}, ${cursor.userId}))`;
+        : sql`AND update_time <= ${cursor.lastUpdateTime}
+              AND (update_time < ${cursor.lastUpdateTime} OR (id, user_id) > (${cursor.id}, ${cursor.userId}))`;
     return sql<ListRow>`
       WITH page AS (
         SELECT user_id, id, state, revision, update_time FROM ${s.sessions}

@@ -9,10 +9,11 @@ import {
   type Agent,
   type Event,
   type InvocationContext,
+  abortableDelay,
 } from '@ferrite/core';
 import { describeUrl } from '../internal/describe-url.js';
 import { observeTurn } from '../internal/observe-turn.js';
-import { abortError, sleep, turnSignal } from '../internal/abort.js';
+import { abortError, turnSignal } from '../internal/abort.js';
 import { substituteRecord, substituteVariables } from '../internal/substitute-variables.js';
 import { asText, deltaEvent, finalEvent, preview } from '../protocol/target-message.js';
 import { BodyTemplate, DEFAULT_BODY_TEMPLATE } from './body-template.js';
@@ -161,7 +162,7 @@ export class HttpAgent implements Agent {
         if (!(outcome instanceof Retryable)) return;
         if (attempt >= this.#attempts) throw outcome.error;
         const backoff = this.#backoffMs * 2 ** (attempt - 1);
-        await sleep(Math.max(backoff, outcome.waitMs ?? 0), signal).catch(() => {
+        await abortableDelay(Math.max(backoff, outcome.waitMs ?? 0), signal).catch(() => {
           throw abortError(signal, this.#label);
         });
       }

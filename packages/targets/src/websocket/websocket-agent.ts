@@ -7,10 +7,11 @@ import {
   type Agent,
   type Event,
   type InvocationContext,
+  abortableDelay,
 } from '@ferrite/core';
 import { describeUrl } from '../internal/describe-url.js';
 import { observeTurn } from '../internal/observe-turn.js';
-import { abortError, sleep, turnSignal } from '../internal/abort.js';
+import { abortError, turnSignal } from '../internal/abort.js';
 import { substituteRecord, substituteVariables } from '../internal/substitute-variables.js';
 import { TurnLock } from '../internal/turn-lock.js';
 import {
@@ -189,7 +190,7 @@ export class WebSocketAgent implements Agent, AsyncDisposable {
         return socket;
       } catch (error) {
         if (signal.aborted || attempt >= this.#attempts) throw error;
-        await sleep(this.#backoffMs * 2 ** (attempt - 1), signal);
+        await abortableDelay(this.#backoffMs * 2 ** (attempt - 1), signal);
       }
     }
   }

@@ -2,14 +2,14 @@ import { InvalidArgumentError, isValidName } from '@ferrite/core';
 
 /** The position of a session in the `listSessions` order, carried by an opaque cursor. */
 export interface SessionCursor {
-  updateTime: number;
+  lastUpdateTime: number;
   id: string;
   userId: string;
 }
 
 /** Encodes the last session of a page as an opaque cursor (base64url of its sort key). */
 export function encodeSessionCursor(position: SessionCursor): string {
-  const json = JSON.stringify([position.updateTime, position.id, position.userId]);
+  const json = JSON.stringify([position.lastUpdateTime, position.id, position.userId]);
   return Buffer.from(json, 'utf8').toString('base64url');
 }
 
@@ -34,5 +34,13 @@ export function decodeSessionCursor(cursor: unknown): SessionCursor {
   ) {
     throw new InvalidArgumentError('malformed listSessions cursor');
   }
-  return { updateTime: parsed[0], id: parsed[1], userId: parsed[2] };
+  return { lastUpdateTime: parsed[0], id: parsed[1], userId: parsed[2] };
+}
+
+/** The `listSessions` order: newest `lastUpdateTime` first, then id, then user id (code units). */
+export function compareSessionPositions(a: SessionCursor, b: SessionCursor): number {
+  if (a.lastUpdateTime !== b.lastUpdateTime) return b.lastUpdateTime - a.lastUpdateTime;
+  if (a.id !== b.id) return a.id < b.id ? -1 : 1;
+  if (a.userId !== b.userId) return a.userId < b.userId ? -1 : 1;
+  return 0;
 }
