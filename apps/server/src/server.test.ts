@@ -1,6 +1,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,6 +109,52 @@ describe('apps/server', () => {
       await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => client.end());
     }
   }, 90_000);
+
+  it('stores artifacts in an S3-compatible bucket when S3_* are set', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'server-app-s3-'));
+    const S3rver = createRequire(import.meta.url)('s3rver') as new (
+      options: Record<string, unknown>,
+    ) => {
+      run(): Promise<{ port: number }>;
+      close(): Promise<void>;
+    };
+    const s3 = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory,
+      configureBuckets: [{ name: 'desk-artifacts' }],
+    });
+    const { port } = await s3.run();
+    try {
+      const server = await start({
+        S3_ENDPOINT: `http://127.0.0.1:${port}`,
+        S3_BUCKET: 'desk-artifacts',
+        S3_REGION: 'us-east-1',
+        S3_ACCESS_KEY_ID: 'S3RVER',
+        S3_SECRET_ACCESS_KEY: 'S3RVER',
+        S3_PREFIX: 'desk/',
+      });
+      expect(server.output()).toContain('artifacts: S3 bucket desk-artifacts');
+      expect(server.output()).not.toContain('S3RVER');
+      await run(server.url, 's1', 'remember the S3 test');
+      const base = `${server.url}/apps/quickstart/users/u1/sessions/s1/artifacts`;
+      expect(await (await fetch(base)).json()).toEqual(['notes.md']);
+      const part = (await (await fetch(`${base}/notes.md`)).json()) as { text?: string };
+      expect(part.text).toContain('- the S3 test');
+      const stored = readdirSync(join(directory, 'desk-artifacts'), { recursive: true }).map(
+        String,
+      );
+      expect(
+        stored.some((path) => path.startsWith(join('desk', 'quickstart', 'u1', 's1', 'notes.md'))),
+      ).toBe(true);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    } finally {
+      await s3.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('refuses a bad configuration with exit code 2', async () => {
     const child = spawn(

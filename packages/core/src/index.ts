@@ -1,4 +1,8 @@
-export { FerriteError, type FerriteErrorOptions } from './errors/ferrite-error.js';
+export {
+  FerriteError,
+  type FerriteErrorOptions,
+  type FerriteErrorClass,
+} from './errors/ferrite-error.js';
 export { InvalidArgumentError } from './errors/invalid-argument-error.js';
 export { SessionExistsError } from './errors/session-exists-error.js';
 export { SessionNotFoundError } from './errors/session-not-found-error.js';
@@ -16,7 +20,7 @@ export { ToolCallError } from './errors/tool-call-error.js';
 export { TargetError, type TargetErrorOptions } from './errors/target-error.js';
 export { InternalError } from './errors/internal-error.js';
 export { toFerriteError, isAbortError } from './errors/to-ferrite-error.js';
-export { abortableDelay } from './async/abortable-delay.js';
+export { abortableDelay, type AbortableDelayOptions } from './async/abortable-delay.js';
 
 export {
   textOf,

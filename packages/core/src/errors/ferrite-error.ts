@@ -1,7 +1,7 @@
 const marker: unique symbol = Symbol.for('@ferrite/core.error');
 
 /** Any class of the Ferrite error family, whatever its constructor takes. */
-type FerriteErrorClass = (abstract new (...args: never[]) => FerriteError) & {
+export type FerriteErrorClass = (abstract new (...args: never[]) => FerriteError) & {
   readonly code: string;
 };
 

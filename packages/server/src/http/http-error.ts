@@ -1,4 +1,4 @@
-import { FerriteError, type FerriteErrorOptions } from '@ferrite/core';
+import { FerriteError, type FerriteErrorClass, type FerriteErrorOptions } from '@ferrite/core';
 
 /** Options of an {@link HttpError}. */
 export interface HttpErrorOptions extends FerriteErrorOptions {
@@ -37,7 +37,7 @@ export class HttpError extends FerriteError {
   }
 
   /** True for an HttpError, even one created by another copy of this package. */
-  static override isInstance<T extends typeof FerriteError>(
+  static override isInstance<T extends FerriteErrorClass>(
     this: T,
     error: unknown,
   ): error is InstanceType<T> {

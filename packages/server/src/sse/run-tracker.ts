@@ -1,4 +1,4 @@
-import { abortableDelay } from './delay.js';
+import { abortableDelay } from '@ferrite/core';
 
 interface TrackedRun {
   cancel(reason: string): void;
@@ -38,7 +38,10 @@ export class RunTracker {
     if (this.#runs.size > 0) {
       const controller = new AbortController();
       const idle = new Promise<void>((resolve) => this.#idle.add(resolve));
-      await Promise.race([idle, abortableDelay(graceMs, controller.signal).catch(() => undefined)]);
+      await Promise.race([
+        idle,
+        abortableDelay(graceMs, controller.signal, { unref: true }).catch(() => undefined),
+      ]);
       controller.abort();
     }
     for (const run of [...this.#runs]) run.cancel('the server is shutting down');

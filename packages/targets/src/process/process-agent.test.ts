@@ -351,8 +351,14 @@ describe('ProcessAgent with reuse', () => {
     expect(target.pid).toBe(pid);
   });
 
-  it('replaces the process after a timeout', async () => {
-    await using target = agent({ command: node('silent.mjs'), reuse: true, timeoutMs: STARTUP_MS });
+  // Each turn waits out its whole timeout; the timeout is twice the start-up allowance so that
+  // a slow start on a loaded machine still leaves the process time to print its pid.
+  it('replaces the process after a timeout', { timeout: 60_000 }, async () => {
+    await using target = agent({
+      command: node('silent.mjs'),
+      reuse: true,
+      timeoutMs: STARTUP_MS * 2,
+    });
     const first = pidIn((await failure(target, 'a')).message);
     const second = pidIn((await failure(target, 'b')).message);
     expect(second).not.toBe(first);
