@@ -1,6 +1,5 @@
 import {
   InvalidArgumentError,
-  ModelError,
   type GenerateOptions,
   type Model,
   type ModelRequest,
@@ -14,6 +13,7 @@ import {
 } from '../http/http-model-config.js';
 import { toGeminiRequest } from './gemini-request.js';
 import { fromGeminiResponse, fromGeminiStream } from './gemini-response.js';
+import { readJsonBody } from '../http/read-json-body.js';
 
 /** Settings of a {@link GeminiModel}. */
 export interface GeminiModelConfig extends HttpModelConfig {
@@ -78,14 +78,6 @@ export class GeminiModel implements Model {
 }
 
 async function* readResponse(response: Response): AsyncGenerator<ModelResponse> {
-  let body: unknown;
-  try {
-    body = await response.json();
-  } catch (error) {
-    if (error instanceof SyntaxError) {
-      throw new ModelError('Gemini sent a body that is not JSON', { cause: error });
-    }
-    throw error;
-  }
+  const body = await readJsonBody(response, 'Gemini');
   yield fromGeminiResponse(body as Parameters<typeof fromGeminiResponse>[0]);
 }

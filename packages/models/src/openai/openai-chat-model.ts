@@ -1,6 +1,5 @@
 import {
   InvalidArgumentError,
-  ModelError,
   type GenerateOptions,
   type Model,
   type ModelRequest,
@@ -14,6 +13,7 @@ import {
 } from '../http/http-model-config.js';
 import { toOpenAIRequest } from './openai-request.js';
 import { fromOpenAICompletion, fromOpenAIStream } from './openai-response.js';
+import { readJsonBody } from '../http/read-json-body.js';
 
 /** Settings of an {@link OpenAIChatModel}. */
 export interface OpenAIChatModelConfig extends HttpModelConfig {
@@ -79,16 +79,6 @@ export class OpenAIChatModel implements Model {
 }
 
 async function* readCompletion(response: Response): AsyncGenerator<ModelResponse> {
-  let body: unknown;
-  try {
-    body = await response.json();
-  } catch (error) {
-    if (error instanceof SyntaxError) {
-      throw new ModelError('OpenAI-compatible server sent a body that is not JSON', {
-        cause: error,
-      });
-    }
-    throw error;
-  }
+  const body = await readJsonBody(response, 'OpenAI-compatible server');
   yield fromOpenAICompletion(body as Parameters<typeof fromOpenAICompletion>[0]);
 }
