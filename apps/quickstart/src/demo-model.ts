@@ -13,6 +13,7 @@ import type {
  * rules, and phrases its answer from the tool's result. It streams its text word by word.
  */
 export class DemoModel implements Model {
+  /** Says what it is wherever a model name is shown. */
   readonly name = 'demo-model (deterministic rules, offline)';
   readonly #delayMs: number;
 
@@ -20,6 +21,7 @@ export class DemoModel implements Model {
     this.#delayMs = options.delayMs ?? 12;
   }
 
+  /** Answers with a transfer, a tool call or text chosen by fixed rules from the request. */
   async *generate(request: ModelRequest, options: GenerateOptions): AsyncGenerator<ModelResponse> {
     const reply = decide(request);
     if (options.stream && reply.text !== undefined) {
@@ -51,7 +53,7 @@ function decide(request: ModelRequest): Reply {
   const conversion = parseConversion(said);
   if (tools.has('add_note') && wantsNotes) {
     const text = said
-      .replace(/^.*?\b(remember|note|jot down|write down)\b[:\s-]*(that\s+)?/i, '')
+      .replace(/^.*?\b(remember|note|jot down|write down)\b[:\s-]*(that\s+|to\s+)?/i, '')
       .trim();
     if (/\b(list|show|what)\b/i.test(said) && !/\bremember\b/i.test(said)) {
       return { call: { name: 'list_notes', args: {} } };

@@ -1,16 +1,24 @@
-import type { Model } from '@ferrite/core';
+import { InvalidArgumentError, type Model } from '@ferrite/core';
 import { OpenAIChatModel } from '@ferrite/models';
 import { DemoModel } from './demo-model.js';
 
-/** The model the apps use: an OpenAI-compatible one when configured, else the offline demo model. */
+/**
+ * The model the apps use: an OpenAI-compatible one when `OPENAI_API_KEY` or `OPENAI_BASE_URL`
+ * is set, else the offline demo model; a malformed setting is an InvalidArgumentError naming it.
+ */
 export function modelFromEnv(env: NodeJS.ProcessEnv = process.env): {
   model: Model;
   label: string;
 } {
-  const apiKey = env.OPENAI_API_KEY;
-  const baseURL = env.OPENAI_BASE_URL;
+  const apiKey = env.OPENAI_API_KEY?.trim() || undefined;
+  const baseURL = env.OPENAI_BASE_URL?.trim() || undefined;
   if (apiKey || baseURL) {
-    const name = env.OPENAI_MODEL ?? 'gpt-4o-mini';
+    if (baseURL !== undefined && !/^https?:\/\/[^/\s]+/.test(baseURL)) {
+      throw new InvalidArgumentError(
+        `OPENAI_BASE_URL must be an http(s) URL such as http://127.0.0.1:11434/v1, got '${baseURL}'`,
+      );
+    }
+    const name = env.OPENAI_MODEL?.trim() || 'gpt-4o-mini';
     const model = new OpenAIChatModel({
       baseURL: baseURL ?? 'https://api.openai.com/v1',
       ...(apiKey ? { apiKey } : {}),
@@ -20,6 +28,8 @@ export function modelFromEnv(env: NodeJS.ProcessEnv = process.env): {
   }
   return {
     model: new DemoModel(),
-    label: 'the demo model (deterministic rules, offline; set OPENAI_API_KEY to use a real one)',
+    label:
+      'the demo model (deterministic rules, not an AI, offline; set OPENAI_API_KEY or ' +
+      'OPENAI_BASE_URL to use a real one)',
   };
 }

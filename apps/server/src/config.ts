@@ -2,14 +2,21 @@ import { InvalidArgumentError, isValidName } from '@ferrite/core';
 
 /** Everything the server reads from its environment. */
 export interface ServerConfig {
+  /** `APP_NAME`: the app the sessions are stored under. */
   appName: string;
+  /** `PORT`. */
   port: number;
+  /** `HOST`: the address to bind. */
   host: string;
+  /** `SHUTDOWN_GRACE_MS`: how long runs may go on after SIGTERM. */
   shutdownGraceMs: number;
   /** Bearer token every request but /health must carry, when set. */
   authToken: string | undefined;
+  /** `CORS_ORIGINS`: allowed origins (CORS is off without them). */
   corsOrigins: string[] | undefined;
+  /** `DATABASE_URL` and `DATABASE_SCHEMA`, for PostgreSQL sessions. */
   database: { connectionString: string; schema: string | undefined } | undefined;
+  /** `S3_*`, for S3 artifacts. */
   s3:
     | {
         endpoint: string | undefined;
@@ -20,8 +27,11 @@ export interface ServerConfig {
         prefix: string | undefined;
       }
     | undefined;
+  /** `ARTIFACTS_DIR`: where artifacts go without S3. */
   artifactsDir: string;
+  /** `QDRANT_URL`, `QDRANT_API_KEY`, `QDRANT_COLLECTION`, for memory. */
   qdrant: { url: string; apiKey: string | undefined; collection: string } | undefined;
+  /** `OPENAI_EMBEDDING_MODEL` (with the OpenAI key and base URL), for memory embeddings. */
   embeddings: { baseURL: string; apiKey: string | undefined; model: string } | undefined;
 }
 

@@ -1,3 +1,4 @@
+import type { Model } from '@ferrite/core';
 import { createDesk, modelFromEnv } from '@ferrite/quickstart';
 import { Runner } from '@ferrite/runner';
 import { HttpError, createHandler, serve } from '@ferrite/server';
@@ -6,15 +7,17 @@ import { rememberSessions } from './remember-sessions.js';
 import { createServices } from './services.js';
 
 let config: ServerConfig;
+let model: Model;
+let label: string;
 try {
   config = readConfig(process.env);
+  ({ model, label } = modelFromEnv());
 } catch (error) {
   process.stderr.write(`configuration error: ${(error as Error).message}\n`);
   process.exit(2);
 }
 
 const services = await createServices(config);
-const { model, label } = modelFromEnv();
 const runner = new Runner({
   appName: config.appName,
   agent: createDesk(model),

@@ -10,6 +10,9 @@ import type { Event, Session } from '@ferrite/core';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+const STAND_IN = fileURLToPath(
+  new URL('../../../test/src/qdrant/qdrant-stand-in.ts', import.meta.url),
+);
 const DATABASE_URL =
   process.env.FERRITE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -25,10 +28,41 @@ afterEach(() => {
   for (const { child } of started.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
 });
 
+/** Every variable the server reads, blanked, so a developer's environment cannot leak in. */
+const CONFIG_VARIABLES = [
+  'PORT',
+  'HOST',
+  'APP_NAME',
+  'DATABASE_URL',
+  'DATABASE_SCHEMA',
+  'S3_BUCKET',
+  'S3_ENDPOINT',
+  'S3_REGION',
+  'S3_ACCESS_KEY_ID',
+  'S3_SECRET_ACCESS_KEY',
+  'S3_PREFIX',
+  'ARTIFACTS_DIR',
+  'QDRANT_URL',
+  'QDRANT_API_KEY',
+  'QDRANT_COLLECTION',
+  'OPENAI_API_KEY',
+  'OPENAI_BASE_URL',
+  'OPENAI_MODEL',
+  'OPENAI_EMBEDDING_MODEL',
+  'AUTH_TOKEN',
+  'CORS_ORIGINS',
+  'SHUTDOWN_GRACE_MS',
+];
+
+function serverEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const blank = Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, '']));
+  return { ...process.env, ...blank, PORT: '0', ...env };
+}
+
 async function start(env: Record<string, string>): Promise<Started> {
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@ferrite/source', MAIN], {
     cwd: ROOT,
-    env: { ...process.env, OPENAI_API_KEY: '', OPENAI_BASE_URL: '', PORT: '0', ...env },
+    env: serverEnv(env),
   });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
@@ -47,10 +81,16 @@ async function start(env: Record<string, string>): Promise<Started> {
   return result;
 }
 
-function run(url: string, sessionId: string, text: string, streaming = false): Promise<Response> {
+function run(
+  url: string,
+  sessionId: string,
+  text: string,
+  streaming = false,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(`${url}/${streaming ? 'run_sse' : 'run'}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({
       appName: 'quickstart',
       userId: 'u1',
@@ -95,7 +135,7 @@ describe('apps/server', () => {
         await fetch(`${second.url}/apps/quickstart/users/u1/sessions/s1`)
       ).json()) as Session;
       expect(session.events.length).toBeGreaterThanOrEqual(4);
-      expect(session.state['user:notes']).toEqual(['to renew the passport']);
+      expect(session.state['user:notes']).toEqual(['renew the passport']);
       const listed = (await (
         await fetch(`${second.url}/apps/quickstart/users/u1/sessions/s1/artifacts`)
       ).json()) as string[];
@@ -156,19 +196,75 @@ describe('apps/server', () => {
     }
   }, 60_000);
 
+  it('remembers runs in Qdrant when QDRANT_URL is set, and asks for AUTH_TOKEN', async () => {
+    // The Qdrant stand-in of the test tree, as its own process (no Qdrant server can be
+    // installed here; see test/src/qdrant/qdrant-stand-in.ts).
+    const qdrant = spawn(process.execPath, ['--import', 'tsx', STAND_IN], { cwd: ROOT });
+    const artifacts = mkdtempSync(join(tmpdir(), 'server-app-qdrant-'));
+    const qdrantExited = new Promise<number | null>((resolve) => qdrant.on('exit', resolve));
+    try {
+      const qdrantUrl = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        qdrant.stdout.setEncoding('utf8').on('data', (d: string) => {
+          out += d;
+          const url = /http:\/\/\S+/.exec(out)?.[0];
+          if (url) resolve(url);
+        });
+        qdrant.on('exit', () => reject(new Error(`the Qdrant stand-in exited: ${out}`)));
+      });
+      const server = await start({
+        QDRANT_URL: qdrantUrl,
+        QDRANT_COLLECTION: 'desk_memory',
+        AUTH_TOKEN: 'let-me-in',
+        ARTIFACTS_DIR: artifacts,
+      });
+      expect(server.output()).toContain('memory: Qdrant desk_memory (hashing embeddings)');
+      expect(server.output()).toContain('auth: bearer token');
+      expect(server.output()).not.toContain('let-me-in');
+
+      expect((await fetch(`${server.url}/health`)).status).toBe(200);
+      const refused = await run(server.url, 's1', 'remember to renew the passport');
+      expect(refused.status).toBe(401);
+      expect(await refused.json()).toMatchObject({ code: 'unauthorized' });
+      const ran = await run(server.url, 's1', 'remember to renew the passport', false, {
+        authorization: 'Bearer let-me-in',
+      });
+      expect(ran.status).toBe(200);
+
+      const scrolled = (await (
+        await fetch(`${qdrantUrl}/collections/desk_memory/points/scroll`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ limit: 100, with_payload: true }),
+        })
+      ).json()) as { result: { points: { payload: { userId: string; text: string } }[] } };
+      const texts = scrolled.result.points.map((point) => point.payload.text);
+      expect(texts).toContain('remember to renew the passport');
+      expect(scrolled.result.points.every((point) => point.payload.userId === 'u1')).toBe(true);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    } finally {
+      qdrant.kill('SIGTERM');
+      await qdrantExited;
+      rmSync(artifacts, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('refuses a bad configuration with exit code 2', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--conditions=@ferrite/source', MAIN],
-      {
-        cwd: ROOT,
-        env: { ...process.env, PORT: 'eighty' },
-      },
-    );
-    let output = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code).toBe(2);
-    expect(output).toContain('PORT must be an integer');
+    for (const [env, message] of [
+      [{ PORT: 'eighty' }, 'PORT must be an integer'],
+      [{ OPENAI_BASE_URL: 'localhost:11434' }, 'OPENAI_BASE_URL must be an http(s) URL'],
+    ] as const) {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', '--conditions=@ferrite/source', MAIN],
+        { cwd: ROOT, env: serverEnv(env) },
+      );
+      let output = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code, output).toBe(2);
+      expect(output).toContain(`configuration error: ${message}`);
+    }
   });
 });

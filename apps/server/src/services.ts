@@ -3,10 +3,13 @@ import type { ServerConfig } from './config.js';
 
 /** The services of the server and how to release them. */
 export interface ServerServices {
+  /** PostgreSQL when `DATABASE_URL` is set, else in memory. */
   sessionService: SessionService;
+  /** S3 when `S3_BUCKET` is set, else files under `ARTIFACTS_DIR`. */
   artifactService: ArtifactService;
+  /** Qdrant when `QDRANT_URL` is set, else none. */
   memoryService: MemoryService | undefined;
-  /** Closes pools and clients the services hold. */
+  /** Closes the database pool and the S3 client the services created. */
   close(): Promise<void>;
 }
 
@@ -34,7 +37,7 @@ export async function createServices(config: ServerConfig): Promise<ServerServic
   if (config.s3) {
     const { S3ArtifactService } = await import('@ferrite/artifact/s3');
     const s3 = config.s3;
-    artifactService = new S3ArtifactService({
+    const service = new S3ArtifactService({
       clientConfig: {
         region: s3.region,
         ...(s3.endpoint ? { endpoint: s3.endpoint, forcePathStyle: true } : {}),
@@ -45,6 +48,8 @@ export async function createServices(config: ServerConfig): Promise<ServerServic
       bucket: s3.bucket,
       ...(s3.prefix ? { prefix: s3.prefix } : {}),
     });
+    closers.push(() => service.close());
+    artifactService = service;
   } else {
     const { FileArtifactService } = await import('@ferrite/artifact');
     artifactService = new FileArtifactService({ rootDir: config.artifactsDir });

@@ -45,7 +45,7 @@ export function parseCommand(argv: readonly string[]): LauncherCommand {
       },
     });
   } catch (error) {
-    return { kind: 'invalid', message: (error as Error).message };
+    return { kind: 'invalid', message: parseErrorMessage(error as Error & { code?: string }) };
   }
   const { values, positionals } = parsed;
   if (values.help) return { kind: 'help' };
@@ -82,4 +82,18 @@ export function parseCommand(argv: readonly string[]): LauncherCommand {
     return { kind: 'serve', port, host };
   }
   return { kind: 'invalid', message: `unknown command '${command}'` };
+}
+
+/** Node's parseArgs messages, shortened to what a person needs to fix the command line. */
+function parseErrorMessage(error: Error & { code?: string }): string {
+  // Node quotes the option as `'--port <value>'`, `'-h, --help'` or `'--bogus'`.
+  const option = /'(?:-\w, )?(-{1,2}[\w-]+)/.exec(error.message)?.[1];
+  if (!option) return error.message;
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option '${option}'`;
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    return /does not take an argument/.test(error.message)
+      ? `${option} takes no value`
+      : `${option} needs a value`;
+  }
+  return error.message;
 }

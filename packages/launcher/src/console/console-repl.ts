@@ -8,9 +8,13 @@ import { EventPrinter } from './event-printer.js';
 
 /** Options of {@link ConsoleRepl}. */
 export interface ConsoleReplOptions {
+  /** Runs each message as a turn. */
   runner: Runner;
+  /** Messages, one per line (a terminal gets a prompt). */
   input: Readable;
+  /** Where the streamed answers are written. */
   output: Writable;
+  /** The user the session belongs to. */
   userId: string;
   /** A new session when absent. */
   sessionId?: string | undefined;

@@ -2,6 +2,7 @@ import { getFunctionCalls, getFunctionResponses, textOf, type Event } from '@fer
 
 /** Something text can be written to (a stdout-like stream). */
 export interface TextSink {
+  /** Writes text as is (no newline added). */
   write(text: string): unknown;
 }
 

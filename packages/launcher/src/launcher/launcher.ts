@@ -17,8 +17,11 @@ import { ConsoleRepl } from '../console/console-repl.js';
 
 /** Streams and signals the launcher talks through (the process's by default). */
 export interface LauncherIo {
+  /** Where chat messages are read, one per line. */
   input: Readable;
+  /** Where answers, the help and the server's address go. */
   output: Writable;
+  /** Where command-line errors go. */
   error: Writable;
   /** Emits `SIGINT`/`SIGTERM` (default `process`). */
   signals: NodeJS.EventEmitter;

@@ -162,6 +162,40 @@ describe('createHandler routes', () => {
     expect(session.state).toMatchObject({ seen: true });
   });
 
+  it("accepts the snake_case bodies ADK's Python server also accepts", async () => {
+    const runner = makeRunner(echoAgent('echo', 1));
+    await using server = await startServer({ apps: runner });
+    const created = await postJson(`${server.url}/apps/app/users/u1/sessions`, {
+      session_id: 's1',
+      state: { mood: 'calm' },
+    });
+    expect(((await created.json()) as Session).id).toBe('s1');
+    const ran = await postJson(`${server.url}/run`, {
+      app_name: 'app',
+      user_id: 'u1',
+      session_id: 's1',
+      new_message: {
+        role: 'user',
+        parts: [{ text: 'hi' }, { inline_data: { mime_type: 'text/plain', data: 'aGk=' } }],
+      },
+      state_delta: { seen: true },
+    });
+    expect(ran.status).toBe(200);
+    const session = (await (
+      await fetch(`${server.url}/apps/app/users/u1/sessions/s1`)
+    ).json()) as Session;
+    expect(session.state).toEqual({ mood: 'calm', seen: true });
+    expect(session.events[0]!.content!.parts[1]).toEqual({
+      inlineData: { mimeType: 'text/plain', data: 'aGk=' },
+    });
+    const patched = await fetch(`${server.url}/apps/app/users/u1/sessions/s1`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ state_delta: { mood: 'bright' } }),
+    });
+    expect(((await patched.json()) as Session).state).toMatchObject({ mood: 'bright' });
+  });
+
   it('rejects bad input with 400, unknown routes and apps with 404, wrong methods with 405', async () => {
     const runner = makeRunner(echoAgent());
     await using server = await startServer({ apps: runner });
@@ -190,8 +224,27 @@ describe('createHandler routes', () => {
     });
     expect(noParts.status).toBe(400);
 
-    const badFilename = await fetch(`${server.url}/apps/app/users/u/sessions/s/artifacts/..`);
-    expect([400, 404]).toContain(badFilename.status);
+    // An encoded slash decodes to `a/b`, which no artifact name may contain.
+    const badFilename = await fetch(`${server.url}/apps/app/users/u/sessions/s/artifacts/a%2Fb`);
+    expect(badFilename.status).toBe(400);
+    expect(await badFilename.json()).toMatchObject({ code: 'invalid_argument' });
+
+    const badSession = await postJson(`${server.url}/run`, {
+      appName: 'app',
+      userId: 'u',
+      sessionId: '..',
+      newMessage: message('hi'),
+    });
+    expect(badSession.status).toBe(400);
+    expect(await badSession.json()).toMatchObject({ error: expect.stringContaining('sessionId') });
+
+    const badApp = await postJson(`${server.url}/run`, {
+      appName: 'a b',
+      userId: 'u',
+      sessionId: 's',
+      newMessage: message('hi'),
+    });
+    expect(badApp.status).toBe(400);
 
     const noRoute = await fetch(`${server.url}/nope`);
     expect(noRoute.status).toBe(404);

@@ -25,6 +25,7 @@ export interface AuthorizeTarget {
   route: string;
   /** From the path (absent for `/run` and `/run_sse`, whose body names it). */
   appName?: string;
+  /** From the path; `authorize` may answer another one to act as that user instead. */
   userId?: string;
 }
 
@@ -57,6 +58,7 @@ export interface HandlerOptions {
 
 /** A Fetch-API request handler that can also shut its runs down. */
 export interface FerriteHandler {
+  /** Answers one request; it never rejects (failures become `{ error, code }` answers). */
   (request: Request): Promise<Response>;
   /** Runs being served now (`/run` and `/run_sse`). */
   readonly activeRuns: number;

@@ -5,11 +5,15 @@ import type { ServedRunner } from './served-runner.js';
 
 /** Everything a route action sees. */
 export interface RequestContext {
+  /** The request being answered. */
   readonly request: Request;
+  /** Its parsed URL. */
   readonly url: URL;
+  /** Decoded path parameters of the matched route. */
   readonly params: RouteParams;
   /** The user id fixed by `authorize`, which overrides the one the request names. */
   readonly authorizedUserId: string | undefined;
+  /** The handler's resolved options. */
   readonly settings: HandlerSettings;
   /** Reads the JSON body within the size limit. */
   body(): Promise<unknown>;
@@ -19,10 +23,16 @@ export interface RequestContext {
 
 /** Resolved handler options shared by every route. */
 export interface HandlerSettings {
+  /** Runners by app name. */
   readonly apps: ReadonlyMap<string, ServedRunner>;
+  /** Largest accepted request body in bytes. */
   readonly bodyLimit: number;
+  /** Interval of `: ping` comments on idle event streams. */
   readonly pingIntervalMs: number;
+  /** Bytes queued for a slow SSE client before its partial events are dropped. */
   readonly sseHighWaterMark: number;
+  /** The runs being served, for shutdown. */
   readonly tracker: RunTracker;
+  /** Told of every 5xx failure. */
   readonly onError: (error: FerriteError, request: Request) => void;
 }

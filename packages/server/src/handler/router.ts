@@ -3,9 +3,11 @@ export type RouteParams = Readonly<Record<string, string>>;
 
 /** One entry of a route table: a method, a path pattern with `:name` segments, and its action. */
 export interface Route<TAction> {
+  /** HTTP method, upper case. */
   method: string;
   /** Like `/apps/:app/users/:user/sessions`. */
   path: string;
+  /** What answers the request. */
   action: TAction;
 }
 

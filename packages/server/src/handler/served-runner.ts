@@ -6,16 +6,21 @@ import type { Observable } from 'rxjs';
  * its services, `run` and `interrupt`.
  */
 export interface ServedRunner {
+  /** The app the runner serves; the handler routes `/apps/{app}` by it. */
   readonly appName: string;
+  /** Sessions, read and written by the session routes. */
   readonly sessionService: SessionService;
+  /** Artifacts, read by the artifact routes (which answer empty without one). */
   readonly artifactService?: ArtifactService | undefined;
   /** When `autoCreateSession` is false, runs on a missing session are refused with a 404 up front. */
   readonly runConfig?: { readonly autoCreateSession?: boolean };
+  /** Starts a run when subscribed (SPEC §7). */
   run(
     userId: string,
     sessionId: string,
     newMessage: Content,
     options?: { stateDelta?: Record<string, unknown>; runConfig?: RunConfig },
   ): Observable<Event>;
+  /** Cancels the session's running invocation; false when none runs. */
   interrupt(userId: string, sessionId: string): boolean;
 }

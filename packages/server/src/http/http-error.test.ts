@@ -1,5 +1,11 @@
 import { describe, it, expect } from 'vitest';
-import { FerriteError, InvalidArgumentError, SessionBusyError } from '@ferrite/core';
+import {
+  AgentNotFoundError,
+  FerriteError,
+  InvalidArgumentError,
+  ModelError,
+  SessionBusyError,
+} from '@ferrite/core';
 import { HttpError } from './http-error.js';
 import { errorResponse } from './responses.js';
 
@@ -16,6 +22,15 @@ describe('HttpError and error responses', () => {
 
   it('maps codes to statuses and hides internal details', async () => {
     expect(errorResponse(new SessionBusyError('busy')).status).toBe(409);
+    expect(errorResponse(new InvalidArgumentError('bad')).status).toBe(400);
+    // A run that fails by itself is the server's failure, not a missing resource.
+    const transfer = errorResponse(new AgentNotFoundError('nobody'));
+    expect(transfer.status).toBe(500);
+    expect(await transfer.json()).toEqual({
+      error: expect.stringContaining('nobody'),
+      code: 'agent.not_found',
+    });
+    expect(errorResponse(new ModelError('provider said 503')).status).toBe(500);
     const internal = errorResponse(new Error('password=hunter2 connection refused'));
     expect(internal.status).toBe(500);
     expect(await internal.json()).toEqual({ error: 'internal error', code: 'internal' });

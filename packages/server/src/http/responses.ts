@@ -3,7 +3,10 @@ import { HttpError } from './http-error.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
-/** The HTTP status for a Ferrite error code (SPEC §9). */
+/**
+ * The HTTP status for a Ferrite error code (SPEC §9). A run that fails on its own (a model, tool
+ * or guard error, a transfer to an unknown agent) is a 500: nothing in the request was wrong.
+ */
 export function statusOf(error: FerriteError): number {
   if (HttpError.isInstance(error)) return error.status;
   switch (error.code) {
@@ -11,7 +14,6 @@ export function statusOf(error: FerriteError): number {
       return 400;
     case 'session.not_found':
     case 'artifact.not_found':
-    case 'agent.not_found':
       return 404;
     case 'session.exists':
     case 'session.stale':

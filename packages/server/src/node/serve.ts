@@ -5,6 +5,7 @@ import { toNodeListener, type FetchHandler } from './to-node-listener.js';
 
 /** Options of {@link serve}. */
 export interface ServeOptions {
+  /** The handler to serve; a {@link FerriteHandler} also gets its runs drained on close. */
   handler: FetchHandler | FerriteHandler;
   /** Default 8080; 0 picks a free port. */
   port?: number;
@@ -16,8 +17,11 @@ export interface ServeOptions {
 
 /** A listening server. */
 export interface RunningServer extends AsyncDisposable {
+  /** The underlying `node:http` server. */
   readonly server: Server;
+  /** The port it listens on (the one picked when 0 was asked). */
   readonly port: number;
+  /** The address it is bound to. */
   readonly host: string;
   /** Like `http://127.0.0.1:8080`. */
   readonly url: string;

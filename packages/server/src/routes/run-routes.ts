@@ -3,7 +3,7 @@ import { Subscription } from 'rxjs';
 import type { RequestContext } from '../handler/request-context.js';
 import type { ServedRunner } from '../handler/served-runner.js';
 import { HttpError } from '../http/http-error.js';
-import { asObject, message, name, optionalObject } from '../http/parse.js';
+import { asObject, bodyField, message, name, optionalObject } from '../http/parse.js';
 import { jsonResponse } from '../http/responses.js';
 import { runEventStream } from '../sse/run-event-stream.js';
 import { SSE_HEADERS } from '../sse/sse-frames.js';
@@ -17,20 +17,20 @@ interface RunRequest {
   stateDelta: Record<string, unknown> | undefined;
 }
 
-/** The ADK run body `{ appName, userId, sessionId, newMessage, streaming, stateDelta }`. */
+/** The ADK run body `{ appName, userId, sessionId, newMessage, streaming, stateDelta }` (or snake_case). */
 async function readRunRequest(context: RequestContext): Promise<RunRequest> {
   if (context.settings.tracker.closing) {
     throw new HttpError('the server is shutting down', { status: 503 });
   }
   const body = asObject(await context.body(), 'request body');
-  const runner = context.runner(body.appName);
+  const runner = context.runner(bodyField(body, 'appName'));
   const run: RunRequest = {
     runner,
-    userId: context.authorizedUserId ?? name(body.userId, 'userId'),
-    sessionId: name(body.sessionId, 'sessionId'),
-    newMessage: message(body.newMessage),
+    userId: context.authorizedUserId ?? name(bodyField(body, 'userId'), 'userId'),
+    sessionId: name(bodyField(body, 'sessionId'), 'sessionId'),
+    newMessage: message(bodyField(body, 'newMessage')),
     streaming: body.streaming === true,
-    stateDelta: optionalObject(body.stateDelta, 'stateDelta'),
+    stateDelta: optionalObject(bodyField(body, 'stateDelta'), 'stateDelta'),
   };
   if (runner.runConfig?.autoCreateSession === false) {
     // As ADK: a run on a missing session is a 404 before any stream starts.

@@ -9,16 +9,20 @@ import {
 } from '@ferrite/core';
 import type { RequestContext } from '../handler/request-context.js';
 import type { ServedRunner } from '../handler/served-runner.js';
-import { asObject, name, optionalObject } from '../http/parse.js';
+import { asObject, bodyField, name, optionalObject } from '../http/parse.js';
 import { jsonResponse } from '../http/responses.js';
 import { SSE_HEADERS } from '../sse/sse-frames.js';
 import { storedEventStream } from '../sse/run-event-stream.js';
 
 /** The app, user and session a session route names, validated. */
 export interface SessionTarget {
+  /** The runner of the app. */
   runner: ServedRunner;
+  /** The app name. */
   appName: string;
+  /** The user (the one `authorize` fixed, if it did). */
   userId: string;
+  /** The session id ('' on routes without one). */
   sessionId: string;
 }
 
@@ -58,10 +62,9 @@ export async function listSessions(context: RequestContext): Promise<Response> {
 export async function createSession(context: RequestContext): Promise<Response> {
   const target = targetOf(context);
   const body = optionalObject(await context.body(), 'request body') ?? {};
+  const requestedId = bodyField(body, 'sessionId');
   const sessionId =
-    body.sessionId === undefined || body.sessionId === null
-      ? undefined
-      : name(body.sessionId, 'sessionId');
+    requestedId === undefined || requestedId === null ? undefined : name(requestedId, 'sessionId');
   const state = optionalObject(body.state, 'state');
   const events = body.events === undefined || body.events === null ? [] : body.events;
   if (!Array.isArray(events)) throw new InvalidArgumentError('events must be an array');
@@ -116,7 +119,7 @@ export async function deleteSession(context: RequestContext): Promise<Response> 
 export async function updateSession(context: RequestContext): Promise<Response> {
   const target = targetOf(context);
   const body = asObject(await context.body(), 'request body');
-  const stateDelta = asObject(body.stateDelta, 'stateDelta');
+  const stateDelta = asObject(bodyField(body, 'stateDelta'), 'stateDelta');
   for (let attempt = 0; ; attempt++) {
     const session = await loadSession(target);
     const event = createEvent({

@@ -12,6 +12,7 @@ export interface RunEventStreamOptions {
   highWaterMark: number;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
+  /** Registry of the handler's runs, so a shutdown can cancel this one. */
   tracker: RunTracker;
 }
 

@@ -73,7 +73,9 @@ export async function startServer(
 
 /** A parsed SSE stream: its messages (with ids) and its comments. */
 export interface SseTranscript {
+  /** The `data:` messages, with their `id:` when they had one. */
   messages: EventSourceMessage[];
+  /** The comment lines (`ping`, `dropped N partial events`), trimmed. */
   comments: string[];
 }
 
