@@ -1,6 +1,7 @@
 // Runner overhead: the same three-event agent turn (function call, function response, final
 // text) consumed directly versus through Runner + InMemorySessionService; long sessions;
 // heap growth after many sessions.
+import { randomUUID } from 'node:crypto';
 import { lastValueFrom } from 'rxjs';
 import {
   createEvent,
@@ -69,10 +70,37 @@ const nullStore: SessionService = {
   appendEvent: async ({ event }) => event,
 };
 
+/**
+ * What a caller writes with no runner: find or create the session, store the user message,
+ * then store each of the agent's events, on the same InMemorySessionService.
+ */
+async function handLoop(sessions: SessionService, sessionId: string): Promise<number> {
+  const key = { appName: 'bench', userId: 'u1', sessionId };
+  const session = (await sessions.getSession(key)) ?? (await sessions.createSession(key));
+  const invocationId = randomUUID();
+  await sessions.appendEvent({
+    session,
+    event: createEvent({
+      invocationId,
+      author: 'user',
+      content: userContent('Weather in Lisbon?'),
+    }),
+  });
+  let count = 0;
+  for await (const event of threeEvents()) {
+    event.invocationId = invocationId;
+    event.author = agent.name;
+    await sessions.appendEvent({ session, event });
+    count += 1;
+  }
+  return count;
+}
+
 const memoryRunner = newRunner();
 const nullRunner = newRunner(nullStore);
+const handStore = new InMemorySessionService();
 // 10,000 turns per round (30,000 agent events), over 1,000 sessions of 10 turns each.
-const [direct, viaNull, viaMemory] = (await bestOf(
+const [direct, viaHand, viaNull, viaMemory] = (await bestOf(
   3,
   {
     'direct: agent events, no runner': async () => {
@@ -80,6 +108,8 @@ const [direct, viaNull, viaMemory] = (await bestOf(
       for await (const event of threeEvents()) if (event.id) count += 1;
       return count;
     },
+    'hand loop + InMemorySessionService': (index) =>
+      handLoop(handStore, `s${Math.floor(index / EVENTS_PER_TURN) % 1000}`),
     'runner + store that keeps nothing': (index) =>
       turn(nullRunner, `s${Math.floor(index / EVENTS_PER_TURN) % 1000}`),
     'runner + InMemorySessionService': (index) =>
@@ -91,13 +121,17 @@ const [direct, viaNull, viaMemory] = (await bestOf(
     clock: 'cpu',
     warmup: (TURNS * EVENTS_PER_TURN) / 5,
   },
-)) as [Measurement, Measurement, Measurement];
+)) as [Measurement, Measurement, Measurement, Measurement];
 
 report(
   'Runner per-event cost (CPU µs per agent event; three-event turns)',
-  [direct, viaNull, viaMemory],
+  [direct, viaHand, viaNull, viaMemory],
   {
     'runner (no store) / direct': ratio(viaNull, direct),
+    'runner + InMemorySessionService / hand loop on the same store (goal ≤ 3)': ratio(
+      viaMemory,
+      viaHand,
+    ),
     'runner + InMemorySessionService / direct': ratio(viaMemory, direct),
   },
 );

@@ -79,10 +79,10 @@ describe('cancellation', () => {
     });
     while (received.length < 1) await tick(5);
     await tick(20);
-    const before = performance.now();
     subscription.unsubscribe();
+    // The abort reaches the hanging model call synchronously, inside unsubscribe().
     expect(context!.signal.aborted).toBe(true);
-    expect(abortedAt - before).toBeLessThan(100);
+    expect(abortedAt).toBeGreaterThan(0);
     await tick(50);
     expect(received).toHaveLength(1);
     expect(errored).toBe(false);

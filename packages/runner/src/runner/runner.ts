@@ -66,8 +66,11 @@ export class Runner {
   readonly appName: string;
   /** The root of the agent tree. */
   readonly agent: Agent;
+  /** Where sessions and their events are stored. */
   readonly sessionService: SessionService;
+  /** Where artifacts are stored; undefined when the runner has none. */
   readonly artifactService: ArtifactService | undefined;
+  /** What memories are searched in; undefined when the runner has none. */
   readonly memoryService: MemoryService | undefined;
   /** The Runner's run config with defaults filled; `run` options override it per key. */
   readonly runConfig: ResolvedRunConfig;
