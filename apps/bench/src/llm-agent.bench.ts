@@ -69,34 +69,52 @@ async function toolTurn(sessionId: string, index: number): Promise<void> {
   await lastValueFrom(runner.run('u', sessionId, userContent(`question ${index}`)));
 }
 
-await seed('long', HISTORY);
 // The model does receive the whole history.
+await seed('probe', HISTORY);
 let seen = 0;
 model.push((request) => {
   seen = request.contents.length;
   return 'ok';
 });
-await lastValueFrom(runner.run('u', 'long', userContent('how long is the history?')));
+await lastValueFrom(runner.run('u', 'probe', userContent('how long is the history?')));
 if (seen < HISTORY) throw new Error(`expected at least ${HISTORY} contents, got ${seen}`);
+await sessionService.deleteSession({ appName: 'bench', userId: 'u', sessionId: 'probe' });
 
-// Rounds alternate between the two cases so machine noise hits both; the best round of each counts.
-let fresh = 0;
+// Each long measurement gets a freshly seeded session (it grows by 4 events a turn, so reusing
+// one would measure ever longer histories), deleted afterwards so no round carries the heap of
+// the previous ones. Rounds alternate between the two cases so machine noise hits both; the
+// best round of each counts.
+let sessions = 0;
 const best = (a: Measurement | undefined, b: Measurement): Measurement =>
   a && a.microsPerOp <= b.microsPerOp ? a : b;
 const results: Record<string, Measurement> = {};
+async function measureCase(label: string, clock: 'wall' | 'cpu', history: number): Promise<void> {
+  const sessionId = `s${sessions++}`;
+  if (history > 0) await seed(sessionId, history);
+  const fresh = (index: number) => toolTurn(`${sessionId}-${index}`, index);
+  const long = (index: number) => toolTurn(sessionId, index);
+  const result = await measure(
+    `tool turn, ${label} (${clock === 'cpu' ? 'CPU' : 'wall'})`,
+    history > 0 ? long : fresh,
+    { operations: OPERATIONS, clock },
+  );
+  results[result.name] = best(results[result.name], result);
+  if (history > 0) {
+    await sessionService.deleteSession({ appName: 'bench', userId: 'u', sessionId });
+  } else {
+    for (let index = 0; index < OPERATIONS * 1.1 + 1; index += 1) {
+      await sessionService.deleteSession({
+        appName: 'bench',
+        userId: 'u',
+        sessionId: `${sessionId}-${index}`,
+      });
+    }
+  }
+}
 for (let round = 0; round < ROUNDS; round += 1) {
-  const cases: [string, (index: number) => Promise<void>][] = [
-    ['new session', (index) => toolTurn(`fresh-${fresh++}`, index)],
-    [`session with ${HISTORY} events`, (index) => toolTurn('long', index)],
-  ];
-  for (const [label, run] of cases) {
-    const wall = await measure(`tool turn, ${label} (wall)`, run, { operations: OPERATIONS });
-    results[wall.name] = best(results[wall.name], wall);
-    const cpu = await measure(`tool turn, ${label} (CPU)`, run, {
-      operations: OPERATIONS,
-      clock: 'cpu',
-    });
-    results[cpu.name] = best(results[cpu.name], cpu);
+  for (const clock of ['wall', 'cpu'] as const) {
+    await measureCase('new session', clock, 0);
+    await measureCase(`session with ${HISTORY} events`, clock, HISTORY);
   }
 }
 const row = (label: string): Measurement => results[`tool turn, ${label}`]!;

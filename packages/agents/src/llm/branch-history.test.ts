@@ -91,6 +91,22 @@ describe('BranchHistory', () => {
     ).toEqual(['B', 'C']);
   });
 
+  it('extends its cached list when a service reads the same events as fresh objects', () => {
+    const history = new BranchHistory('me');
+    const events = [text('user', '1'), text('other', '2'), text('me', '3')];
+    const first = history.contentsFor(sessionOf(events), undefined);
+    const converted = first[1];
+    // What PostgreSQL gives: equal events, new objects, plus the new turn's event.
+    const reread = [
+      ...events.map((event) => freezeEvent(structuredClone(event))),
+      text('user', '4'),
+    ];
+    const second = history.contentsFor(sessionOf(reread), undefined);
+    expect(second).toBe(first);
+    expect(second[1]).toBe(converted);
+    expect(second.map((c) => c.parts.at(-1)!.text)).toEqual(['1', '[other] said: 2', '3', '4']);
+  });
+
   it('converts each event once', () => {
     const event = text('other', 'hello');
     const history = new BranchHistory('me');

@@ -1,9 +1,13 @@
 import type { Content, Event, Part, Session } from '@ferrite/core';
 
 interface CachedHistory {
-  first: Event | undefined;
-  last: Event | undefined;
+  /** Id of the session's first event when the list was last extended. */
+  firstId: string | undefined;
+  /** Id of the last event scanned. */
+  lastId: string | undefined;
+  /** Events scanned so far (the session's length at the last call). */
   scanned: number;
+  /** The converted contents handed out. */
   contents: Content[];
   /** Length of `contents` when it was handed out; anything else means a caller changed it. */
   length: number;
@@ -24,7 +28,8 @@ export function isVisibleFromBranch(
  * Builds the conversation one LLM agent sends to its model from a session's events. Events
  * are immutable, so each one is converted once (own events keep their content; other agents'
  * are rewritten as user-role context, frozen); the converted list of a session and branch is
- * kept and only extended when the session has only grown since the last call.
+ * kept and only extended when the session has only grown since the last call (same first and
+ * last known event ids), whether the service hands out the same event objects or fresh copies.
  *
  * The returned array is that cached list itself, not a copy (copying a long history on every
  * model call would cost as much as the rest of the turn): it is valid until the next call for
@@ -46,7 +51,7 @@ export class BranchHistory {
     const events = session.events;
     let history = this.#histories.get(key);
     if (history && !stillPrefix(history, events)) history = undefined;
-    history ??= { first: undefined, last: undefined, scanned: 0, contents: [], length: 0 };
+    history ??= { firstId: undefined, lastId: undefined, scanned: 0, contents: [], length: 0 };
     for (let index = history.scanned; index < events.length; index += 1) {
       const event = events[index]!;
       if (!isVisibleFromBranch(event.branch, branch)) continue;
@@ -54,8 +59,8 @@ export class BranchHistory {
       if (content) history.contents.push(content);
     }
     history.scanned = events.length;
-    history.first = events[0];
-    history.last = events[events.length - 1];
+    history.firstId = events[0]?.id;
+    history.lastId = events[events.length - 1]?.id;
     history.length = history.contents.length;
     this.#histories.delete(key);
     this.#histories.set(key, history);
@@ -76,10 +81,15 @@ export class BranchHistory {
   }
 }
 
+/**
+ * True when `events` starts with the events the history was built from. Ids are compared, not
+ * objects: an event id is unique within a session and an event never changes, so a service that
+ * reads fresh objects on every call (PostgreSQL) still extends the cached list.
+ */
 function stillPrefix(history: CachedHistory, events: readonly Event[]): boolean {
   if (history.contents.length !== history.length || events.length < history.scanned) return false;
   if (history.scanned === 0) return true;
-  return events[0] === history.first && events[history.scanned - 1] === history.last;
+  return events[0]?.id === history.firstId && events[history.scanned - 1]?.id === history.lastId;
 }
 
 /** One event as the agent `agentName` sees it, or null when it adds nothing to the conversation. */

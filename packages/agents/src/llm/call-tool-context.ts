@@ -9,8 +9,11 @@ import type {
 
 /** The {@link ToolContext} of one function call, over the agent's invocation context. */
 export class CallToolContext implements ToolContext {
+  /** Id of the function call this context answers. */
   readonly functionCallId: string;
+  /** Aborted when the run is cancelled or another call of the same response fails the run. */
   readonly signal: AbortSignal;
+  /** Control-flow actions the tool asks for; merged into the response event. */
   readonly actions: Partial<EventActions> = {};
   readonly #context: InvocationContext;
 
@@ -20,28 +23,36 @@ export class CallToolContext implements ToolContext {
     this.signal = signal;
   }
 
+  /** Id of the invocation the call belongs to. */
   get invocationId(): string {
     return this.#context.invocationId;
   }
+  /** Name of the agent whose model made the call. */
   get agentName(): string {
     return this.#context.agent.name;
   }
+  /** The application the session belongs to. */
   get appName(): string {
     return this.#context.appName;
   }
+  /** The user the session belongs to. */
   get userId(): string {
     return this.#context.userId;
   }
+  /** Id of the session being run. */
   get sessionId(): string {
     return this.#context.session.id;
   }
+  /** The session state; writes land in the response event's `stateDelta`. */
   get state(): StateView {
     return this.#context.state;
   }
+  /** The session's artifacts (undefined without an artifact service); saves land in `artifactDelta`. */
   get artifacts(): ScopedArtifacts | undefined {
     return this.#context.artifacts;
   }
 
+  /** Searches the user's long-term memory; empty without a memory service. */
   async searchMemory(query: string, limit?: number): Promise<MemoryEntry[]> {
     if (!this.#context.memory) return [];
     return this.#context.memory.search(query, limit);

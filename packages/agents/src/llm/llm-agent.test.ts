@@ -241,6 +241,26 @@ describe('LlmAgent', () => {
     expect(seen).toHaveLength(2);
   });
 
+  it('completes a run that needs exactly maxTurns model calls', async () => {
+    const { tool } = counterTool();
+    const model = new ScriptedModel([calls(['add', { a: 1, b: 1 }]), 'Two.']);
+    const h = harness(new LlmAgent({ name: 'agent', model, tools: [tool] }));
+    const events = await h.send('1+1?', { runConfig: { maxTurns: 2 } });
+    expect(textOf(events.at(-1)!.content)).toBe('Two.');
+    expect(model.requests).toHaveLength(2);
+  });
+
+  it('counts model calls of every agent of the run against maxTurns', async () => {
+    const childModel = new ScriptedModel(['never']);
+    const child = new LlmAgent({ name: 'child', model: childModel });
+    const rootModel = new ScriptedModel([calls(['transfer_to_agent', { agent_name: 'child' }])]);
+    const h = harness(new LlmAgent({ name: 'root', model: rootModel, subAgents: [child] }));
+    const error = await h.send('hi', { runConfig: { maxTurns: 1 } }).catch((e: unknown) => e);
+    expect(MaxTurnsExceededError.isInstance(error)).toBe(true);
+    expect(rootModel.requests).toHaveLength(1);
+    expect(childModel.requests).toHaveLength(0);
+  });
+
   it('with maxTurns 0 fails before calling the model', async () => {
     const model = new ScriptedModel(['never']);
     const h = harness(new LlmAgent({ name: 'agent', model }));
@@ -292,6 +312,18 @@ describe('LlmAgent', () => {
     );
     await h.send('hi');
     expect(model.requests[0]!.systemInstruction).toBe('User u1 {literal}');
+  });
+
+  it("stores the model's answer in the model role whatever the provider called it", async () => {
+    const model = new ScriptedModel([
+      { content: { role: 'assistant', parts: [{ text: 'Hi.' }] } },
+      'Again.',
+    ]);
+    const h = harness(new LlmAgent({ name: 'agent', model }));
+    const events = await h.send('hello');
+    expect(events.at(-1)!.content!.role).toBe('model');
+    await h.send('once more');
+    expect(model.requests[1]!.contents.map((c) => c.role)).toEqual(['user', 'model', 'user']);
   });
 
   it('stores the final text under outputKey', async () => {

@@ -29,11 +29,17 @@ export type Instruction = string | ((context: InvocationContext) => string | Pro
 
 /** Settings of an {@link LlmAgent}. */
 export interface LlmAgentConfig {
+  /** Unique name in the agent tree: 1–128 letters, digits, `_` or `-`, not `user`. */
   name: string;
+  /** What the agent is good at; other agents read it when choosing where to transfer. */
   description?: string;
+  /** The language model that drives the agent. */
   model: Model;
+  /** The system instruction: a template filled from state, or a function of the context. */
   instruction?: Instruction;
+  /** Tools the model may call (their names must be unique; `transfer_to_agent` is reserved). */
   tools?: readonly Tool[];
+  /** Agents this one may hand the conversation to; their `parentAgent` becomes this agent. */
   subAgents?: readonly Agent[];
   /** State key that receives the text of the agent's final answer. */
   outputKey?: string;
@@ -41,6 +47,7 @@ export interface LlmAgentConfig {
   disallowTransferToParent?: boolean;
   /** Do not offer transfers to the parent's other sub-agents. */
   disallowTransferToPeers?: boolean;
+  /** Generation settings passed to the model on every call. */
   generateConfig?: GenerateConfig;
 }
 
@@ -60,17 +67,29 @@ export interface LlmAgentConfig {
  * ```
  */
 export class LlmAgent implements Agent {
+  /** The agent's name, unique in its tree. */
   readonly name: string;
+  /** What the agent is good at (empty when not given). */
   readonly description: string;
+  /** Agents this one may transfer to. */
   readonly subAgents: readonly Agent[];
+  /** The agent this one belongs to, set when it is given to a parent. */
   parentAgent?: Agent | undefined;
+  /** An LLM agent may receive the next turn after it answered or was transferred to. */
   readonly acceptsTransfer = true;
+  /** The model it calls. */
   readonly model: Model;
+  /** Its instruction template or function. */
   readonly instruction: Instruction | undefined;
+  /** The tools it offers the model (without the built-in `transfer_to_agent`). */
   readonly tools: readonly Tool[];
+  /** State key that receives the text of its final answer. */
   readonly outputKey: string | undefined;
+  /** Whether transfers back to the parent are withheld. */
   readonly disallowTransferToParent: boolean;
+  /** Whether transfers to the parent's other sub-agents are withheld. */
   readonly disallowTransferToPeers: boolean;
+  /** Generation settings passed to the model. */
   readonly generateConfig: GenerateConfig | undefined;
   readonly #history: BranchHistory;
 
@@ -139,6 +158,7 @@ export class LlmAgent implements Agent {
     return targets;
   }
 
+  /** Runs the model-and-tools loop for one invocation, yielding its events as they happen. */
   async *run(context: InvocationContext): AsyncGenerator<Event> {
     const targets = this.transferTargets();
     const tools = new Map<string, Tool>(this.tools.map((tool) => [tool.name, tool]));
@@ -256,11 +276,14 @@ export class LlmAgent implements Agent {
   }
 }
 
-/** A copy of the model's content in which every function call has an id and an args object. */
+/**
+ * A copy of the model's content in the `model` role (whatever a provider called it) in which
+ * every function call has an id and an args object.
+ */
 function withCallIds(content: Content | undefined): Content | undefined {
   if (!content) return undefined;
   return {
-    role: content.role || 'model',
+    role: 'model',
     parts: content.parts.map((part) =>
       part.functionCall
         ? {

@@ -3,6 +3,7 @@ import { InMemorySessionService } from '@ferrite/session';
 import {
   userContent,
   type Agent,
+  type ArtifactService,
   type Event,
   type MemoryService,
   type RunConfig,
@@ -11,20 +12,27 @@ import {
 
 /** A Runner over an in-memory session service, with helpers for one user and session. */
 export interface RunHarness {
+  /** The runner over `sessionService`. */
   runner: Runner;
+  /** Where the runner stores sessions. */
   sessionService: InMemorySessionService;
   /** Runs one message and collects every emitted event. */
   send(
     text: string,
     options?: { runConfig?: RunConfig; stateDelta?: Record<string, unknown> },
   ): Promise<Event[]>;
+  /** The stored session `s1` as a new turn would read it. */
   session(): Promise<Session>;
 }
 
 /** Builds a {@link RunHarness} for `agent` (user `u1`, session `s1`). */
 export function harness(
   agent: Agent,
-  options: { runConfig?: RunConfig; memoryService?: MemoryService } = {},
+  options: {
+    runConfig?: RunConfig;
+    memoryService?: MemoryService;
+    artifactService?: ArtifactService;
+  } = {},
 ): RunHarness {
   const sessionService = new InMemorySessionService();
   const runner = new Runner({
@@ -33,6 +41,7 @@ export function harness(
     sessionService,
     ...(options.runConfig ? { runConfig: options.runConfig } : {}),
     ...(options.memoryService ? { memoryService: options.memoryService } : {}),
+    ...(options.artifactService ? { artifactService: options.artifactService } : {}),
   });
   return {
     runner,

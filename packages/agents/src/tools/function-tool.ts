@@ -18,7 +18,9 @@ export type ToolArguments<TParameters> = TParameters extends z.ZodType
 
 /** Settings of a {@link FunctionTool}. */
 export interface FunctionToolConfig<TParameters extends ToolParameters> {
+  /** Name the model calls it by: 1–64 letters, digits, `_`, `.` or `-`. */
   name: string;
+  /** What the tool does, for the model. */
   description: string;
   /** The arguments' schema; an object with no properties when absent. */
   parameters?: TParameters;
@@ -51,11 +53,15 @@ function isZodSchema(value: unknown): value is z.ZodType {
 export class FunctionTool<
   TParameters extends ToolParameters = JsonSchema,
 > implements SelfValidatingTool {
+  /** Name the model calls it by. */
   readonly name: string;
+  /** What the tool does, for the model. */
   readonly description: string;
   /** JSON Schema of the arguments, as declared to the model. */
   readonly parameters: JsonSchema;
+  /** Whether a thrown error fails the run with ToolCallError instead of going back to the model. */
   readonly failRunOnError: boolean;
+  /** Whether a call starts work that finishes outside the turn. */
   readonly isLongRunning: boolean;
   readonly #zod: z.ZodType | undefined;
   readonly #execute: FunctionToolConfig<TParameters>['execute'];
@@ -101,6 +107,7 @@ export class FunctionTool<
     return { ok: false, message: z.prettifyError(result.error) };
   }
 
+  /** Runs the function with arguments already checked by {@link FunctionTool.validateArguments}. */
   async execute(args: Record<string, unknown>, context: ToolContext): Promise<unknown> {
     return this.#execute(args as ToolArguments<TParameters>, context);
   }

@@ -7,6 +7,7 @@ export type ArgumentCheck =
 
 /** A tool that checks its own arguments (FunctionTool does, with zod or JSON Schema). */
 export interface SelfValidatingTool extends Tool {
+  /** Checks the model's arguments; the value returned on success is what `execute` receives. */
   validateArguments(args: Record<string, unknown>): Promise<ArgumentCheck>;
 }
 

@@ -9,8 +9,11 @@ export const TRANSFER_TOOL_NAME = 'transfer_to_agent';
  * sets `actions.transferToAgent`; any other name goes back to the model as an error.
  */
 export class TransferToAgentTool implements SelfValidatingTool {
+  /** Always `transfer_to_agent`. */
   readonly name = TRANSFER_TOOL_NAME;
+  /** Tells the model when to call it. */
   readonly description: string;
+  /** `{ agent_name }`, an enum of the allowed targets. */
   readonly parameters: JsonSchema;
   readonly #targets: ReadonlyMap<string, Agent>;
 
@@ -42,6 +45,7 @@ export class TransferToAgentTool implements SelfValidatingTool {
     return { ok: true, value: { ...args } };
   }
 
+  /** Sets `actions.transferToAgent` for an allowed name; answers `{ error }` for any other. */
   async execute(args: Record<string, unknown>, context: ToolContext): Promise<unknown> {
     const name = args.agent_name;
     if (typeof name !== 'string' || !this.#targets.has(name)) {

@@ -18,6 +18,7 @@ export interface LoopAgentConfig extends WorkflowAgentConfig {
  * ```
  */
 export class LoopAgent extends WorkflowAgent {
+  /** Rounds at most; undefined for no limit of its own. */
   readonly maxIterations: number | undefined;
 
   constructor(config: LoopAgentConfig) {
@@ -31,6 +32,7 @@ export class LoopAgent extends WorkflowAgent {
     this.maxIterations = max;
   }
 
+  /** Runs the rounds, yielding the sub-agents' events. */
   async *run(context: InvocationContext): AsyncGenerator<Event> {
     if (this.subAgents.length === 0) return;
     for (

@@ -15,6 +15,7 @@ export type SequentialAgentConfig = WorkflowAgentConfig;
  * ```
  */
 export class SequentialAgent extends WorkflowAgent {
+  /** Runs the sub-agents in turn, yielding their events. */
   async *run(context: InvocationContext): AsyncGenerator<Event> {
     for (const child of this.subAgents) {
       if (context.ended) return;

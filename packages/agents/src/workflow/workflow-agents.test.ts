@@ -1,23 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { InvalidArgumentError, getFunctionCalls, textOf, type ModelRequest } from '@ferrite/core';
-import { ScriptedModel, abortableDelay } from '@ferrite/core/testing';
+import {
+  InvalidArgumentError,
+  ToolCallError,
+  getFunctionCalls,
+  textOf,
+  type ModelRequest,
+} from '@ferrite/core';
+import { ScriptedModel, abortableDelay, untilAborted } from '@ferrite/core/testing';
 import { LlmAgent } from '../llm/llm-agent.js';
 import { FunctionTool } from '../tools/function-tool.js';
 import { SequentialAgent } from './sequential-agent.js';
 import { ParallelAgent } from './parallel-agent.js';
 import { LoopAgent } from './loop-agent.js';
 import { calls, harness } from '../testing/run-harness.js';
-
-const sleepTool = new FunctionTool({
-  name: 'sleep',
-  description: 'waits',
-  parameters: z.object({ ms: z.number(), label: z.string() }),
-  execute: async ({ ms, label }, context) => {
-    await abortableDelay(ms, context.signal);
-    return { slept: label };
-  },
-});
 
 const callNames = (request: ModelRequest) =>
   request.contents.flatMap((content) =>
@@ -57,19 +53,36 @@ describe('SequentialAgent', () => {
 
 describe('ParallelAgent', () => {
   it('runs branches concurrently, each seeing only its own branch', async () => {
+    let running = 0;
+    let peak = 0;
+    const trackedSleep = new FunctionTool({
+      name: 'sleep',
+      description: 'waits',
+      parameters: z.object({ ms: z.number(), label: z.string() }),
+      execute: async ({ ms, label }, context) => {
+        running += 1;
+        peak = Math.max(peak, running);
+        await abortableDelay(ms, context.signal);
+        running -= 1;
+        return { slept: label };
+      },
+    });
     const branchAgent = (name: string) =>
       new LlmAgent({
         name,
-        model: new ScriptedModel([calls(['sleep', { ms: 200, label: name }]), `${name} done`]),
-        tools: [sleepTool],
+        model: new ScriptedModel([calls(['sleep', { ms: 250, label: name }]), `${name} done`]),
+        tools: [trackedSleep],
       });
     const left = branchAgent('left');
     const right = branchAgent('right');
-    const h = harness(new ParallelAgent({ name: 'fanout', subAgents: [left, right] }));
-    const started = Date.now();
+    const fanout = new ParallelAgent({ name: 'fanout', subAgents: [left, right] });
+    const h = harness(fanout);
+    const started = performance.now();
     const events = await h.send('go', { runConfig: { streamingMode: 'none' } });
-    const elapsed = Date.now() - started;
-    expect(elapsed).toBeLessThan(350);
+    const elapsed = performance.now() - started;
+    // Both tools were running at once; and the whole run took less than the two delays in a row.
+    expect(peak).toBe(2);
+    expect(elapsed).toBeLessThan(500);
     expect(events).toHaveLength(6);
     expect(new Set(events.filter((e) => e.author === 'left').map((e) => e.branch))).toEqual(
       new Set(['fanout.left']),
@@ -84,6 +97,82 @@ describe('ParallelAgent', () => {
     expect(JSON.stringify(leftModel.requests[1]!.contents)).not.toContain('right');
     expect(JSON.stringify(rightModel.requests[1]!.contents)).not.toContain('left');
     expect(leftModel.requests[1]!.contents[0]).toEqual({ role: 'user', parts: [{ text: 'go' }] });
+
+    // A workflow agent takes no transfer back: the next turn runs the whole fan-out again.
+    expect(fanout.acceptsTransfer).toBe(false);
+    leftModel.push('left again');
+    rightModel.push('right again');
+    const next = await h.send('again', { runConfig: { streamingMode: 'none' } });
+    expect(new Set(next.map((e) => e.author))).toEqual(new Set(['left', 'right']));
+    // Each branch still sees only its own earlier turn.
+    expect(JSON.stringify(leftModel.requests[2]!.contents)).not.toContain('right');
+  });
+
+  it("resumes a branch only after its event is stored, so a quick tool's call and result reach the next model call", async () => {
+    const quick = new FunctionTool({
+      name: 'quick',
+      description: 'answers at once',
+      execute: () => ({ ok: true }),
+    });
+    const branchAgent = (name: string) =>
+      new LlmAgent({
+        name,
+        model: new ScriptedModel([calls(['quick', {}]), `${name} done`]),
+        tools: [quick],
+      });
+    const branches = [branchAgent('a'), branchAgent('b'), branchAgent('c')];
+    const h = harness(new ParallelAgent({ name: 'fanout', subAgents: branches }));
+    const events = await h.send('go', { runConfig: { streamingMode: 'none' } });
+    expect(events).toHaveLength(9);
+    for (const agent of branches) {
+      const second = (agent.model as ScriptedModel).requests[1]!;
+      expect(second.contents.map((c) => Object.keys(c.parts[0]!)[0])).toEqual([
+        'text',
+        'functionCall',
+        'functionResponse',
+      ]);
+    }
+  });
+
+  it('fails the run when a branch fails, and stops the other branches', async () => {
+    let waiterSignal: AbortSignal | undefined;
+    const waiter = new FunctionTool({
+      name: 'wait',
+      description: 'waits',
+      execute: async (_args, context) => {
+        waiterSignal = context.signal;
+        await untilAborted(context.signal);
+      },
+    });
+    const breaker = new FunctionTool({
+      name: 'break',
+      description: 'breaks',
+      failRunOnError: true,
+      execute: async () => {
+        while (!waiterSignal) await abortableDelay(5);
+        throw new Error('broken');
+      },
+    });
+    const h = harness(
+      new ParallelAgent({
+        name: 'fanout',
+        subAgents: [
+          new LlmAgent({
+            name: 'patient',
+            model: new ScriptedModel([calls(['wait', {}]), 'never']),
+            tools: [waiter],
+          }),
+          new LlmAgent({
+            name: 'broken',
+            model: new ScriptedModel([calls(['break', {}]), 'never']),
+            tools: [breaker],
+          }),
+        ],
+      }),
+    );
+    const error = await h.send('go').catch((e: unknown) => e);
+    expect(ToolCallError.isInstance(error)).toBe(true);
+    expect(waiterSignal!.aborted).toBe(true);
   });
 
   it('lets a later agent without a branch see every branch', async () => {
@@ -153,6 +242,7 @@ describe('LoopAgent', () => {
     ).send('go', { runConfig: { streamingMode: 'none' } });
     expect(events.map((e) => textOf(e.content))).toEqual(['1', '2', '3']);
     expect(model.remaining).toBe(1);
+    expect(new LoopAgent({ name: 'other', subAgents: [] }).acceptsTransfer).toBe(false);
   });
 
   it('validates maxIterations and agent names', () => {

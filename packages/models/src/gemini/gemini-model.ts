@@ -36,6 +36,7 @@ export interface GeminiModelConfig extends HttpModelConfig {
  * ```
  */
 export class GeminiModel implements Model {
+  /** The model id, without a `models/` prefix. */
   readonly name: string;
   readonly #baseURL: string;
   readonly #apiKey: string;
@@ -58,6 +59,7 @@ export class GeminiModel implements Model {
     this.#transport = resolveHttpModelConfig(config, check);
   }
 
+  /** Calls `generateContent`, or `streamGenerateContent` with `alt=sse` when streaming. */
   async *generate(request: ModelRequest, options: GenerateOptions): AsyncGenerator<ModelResponse> {
     const model = encodeURIComponent(this.name);
     const url = options.stream

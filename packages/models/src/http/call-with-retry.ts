@@ -5,10 +5,15 @@ import type { ResolvedHttpModelConfig } from './http-model-config.js';
 export interface RetryingCall<TItem> {
   /** Provider name used in error messages. */
   provider: string;
+  /** Endpoint to post to. */
   url: string;
+  /** Request body, sent as JSON. */
   body: unknown;
+  /** Headers of this call, on top of the transport's. */
   headers: Record<string, string>;
+  /** Retries, timeout and `fetch` to use. */
   transport: ResolvedHttpModelConfig;
+  /** Cancels the call, a wait between attempts included. */
   signal: AbortSignal;
   /** Turns a successful response into items; `touch` restarts the idle timer. */
   read(response: Response, touch: () => void): AsyncIterable<TItem>;

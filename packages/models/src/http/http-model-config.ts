@@ -14,10 +14,15 @@ export interface HttpModelConfig {
 
 /** {@link HttpModelConfig} with its defaults filled. */
 export interface ResolvedHttpModelConfig {
+  /** Extra headers sent with every request. */
   readonly headers: Readonly<Record<string, string>>;
+  /** Attempts after the first one. */
   readonly maxRetries: number;
+  /** Idle timeout in milliseconds. */
   readonly timeoutMs: number;
+  /** Base of the exponential backoff in milliseconds. */
   readonly retryDelayMs: number;
+  /** The `fetch` used. */
   readonly fetch: typeof globalThis.fetch;
 }
 

@@ -298,7 +298,7 @@ describe('OpenAIChatModel', () => {
     ]);
   });
 
-  it('retries a 429 after the Retry-After delay, then succeeds', async () => {
+  it('retries a 429 after the delay its Retry-After asks for, then succeeds', async () => {
     await using server = await startLocalServer(async (_req, res, index) => {
       if (index === 0) {
         res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
@@ -312,13 +312,50 @@ describe('OpenAIChatModel', () => {
       await writeSse(res, [chunk({ content: 'fine' }, 'stop'), '[DONE]']);
       res.end();
     });
-    const started = Date.now();
+    // The backoff alone would wait about a minute, past this test's timeout: only the
+    // Retry-After of one second lets it finish.
+    const responses = await collect(
+      modelFor(server.url, { retryDelayMs: 60_000, maxRetries: 1 }).generate(request, {
+        stream: true,
+        signal: signal(),
+      }),
+    );
+    expect(server.requests).toHaveLength(2);
+    expect(responses.at(-1)!.content?.parts).toEqual([{ text: 'fine' }]);
+  }, 15_000);
+
+  it('does not retry when Retry-After asks for more than a minute', async () => {
+    await using server = await startLocalServer((_req, res) => {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '3600' });
+      res.end(JSON.stringify({ error: { message: 'Daily quota used up' } }));
+    });
+    const error = await collect(
+      modelFor(server.url).generate(request, { stream: false, signal: signal() }),
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'model.error', status: 429, retryable: true });
+    expect((error as Error).message).toContain('Daily quota used up');
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('retries a stream that reports a 500 before any output, then succeeds', async () => {
+    await using server = await startLocalServer(async (_req, res, index) => {
+      await writeSse(
+        res,
+        index === 0
+          ? [
+              JSON.stringify({
+                error: { message: 'upstream failed', type: 'server_error', code: 500 },
+              }),
+            ]
+          : [chunk({ content: 'recovered' }, 'stop'), '[DONE]'],
+      );
+      res.end();
+    });
     const responses = await collect(
       modelFor(server.url).generate(request, { stream: true, signal: signal() }),
     );
-    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expect(server.requests).toHaveLength(2);
-    expect(responses.at(-1)!.content?.parts).toEqual([{ text: 'fine' }]);
+    expect(responses.at(-1)!.content?.parts).toEqual([{ text: 'recovered' }]);
   });
 
   it('retries 5xx with backoff up to maxRetries, then fails with a retryable ModelError', async () => {

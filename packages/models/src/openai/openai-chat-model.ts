@@ -40,6 +40,7 @@ export interface OpenAIChatModelConfig extends HttpModelConfig {
  * ```
  */
 export class OpenAIChatModel implements Model {
+  /** The model id as the server knows it. */
   readonly name: string;
   readonly #url: string;
   readonly #apiKey: string | undefined;
@@ -63,6 +64,7 @@ export class OpenAIChatModel implements Model {
     this.#transport = resolveHttpModelConfig(config, check);
   }
 
+  /** Posts to `/chat/completions`, streaming with SSE when asked. */
   async *generate(request: ModelRequest, options: GenerateOptions): AsyncGenerator<ModelResponse> {
     const headers: Record<string, string> = options.stream ? { accept: 'text/event-stream' } : {};
     if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;

@@ -32,7 +32,9 @@ export function toOpenAIRequest(
   if (request.systemInstruction) {
     messages.push({ role: 'system', content: request.systemInstruction });
   }
-  for (const content of request.contents) messages.push(...toMessages(content));
+  for (const content of request.contents) {
+    for (const message of messagesOf(content)) messages.push(message);
+  }
   const body: Record<string, unknown> = { model, messages };
   if (request.tools.length > 0) {
     body.tools = request.tools.map((tool) => ({
@@ -54,6 +56,23 @@ export function toOpenAIRequest(
     body.stream_options = { include_usage: true };
   }
   return { ...body, ...config?.extra };
+}
+
+const convertedContents = new WeakMap<Content, readonly OpenAIMessage[]>();
+
+/**
+ * The messages of one Content, converted once per frozen Content: an agent sends the same stored
+ * (frozen) history on every call, so only the new contents cost a conversion. A Content that is
+ * not frozen may still change, so it is converted every time.
+ */
+function messagesOf(content: Content): readonly OpenAIMessage[] {
+  const cached = convertedContents.get(content);
+  if (cached) return cached;
+  const messages = toMessages(content);
+  if (Object.isFrozen(content) && Object.isFrozen(content.parts)) {
+    convertedContents.set(content, messages);
+  }
+  return messages;
 }
 
 /** One Content becomes one or more messages: tool results each get their own `tool` message. */

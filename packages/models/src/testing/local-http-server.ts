@@ -3,19 +3,26 @@ import type { AddressInfo } from 'node:net';
 
 /** A request the local server received, body parsed as JSON. */
 export interface RecordedRequest {
+  /** HTTP method. */
   method: string;
+  /** Path and query. */
   url: string;
+  /** Request headers, lower-cased. */
   headers: IncomingHttpHeaders;
+  /** The body parsed as JSON (undefined when empty). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests assert on the parsed body structurally
   body: any;
 }
 
 /** A node:http server on port 0 that records requests and answers with `handler`. */
 export interface LocalHttpServer extends AsyncDisposable {
+  /** `http://127.0.0.1:<port>`. */
   url: string;
+  /** Every request received, in order. */
   requests: RecordedRequest[];
   /** Resolves when the client closes the connection of the request with this index. */
   closed(index: number): Promise<void>;
+  /** Drops open connections and stops listening. */
   close(): Promise<void>;
 }
 
