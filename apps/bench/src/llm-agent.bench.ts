@@ -10,7 +10,7 @@ import { measure, ratio, report, type Measurement } from './harness.js';
 
 const HISTORY = 10_000;
 const OPERATIONS = 200;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 // Requests are not recorded: copying a 10,000-message request per call would measure the test double.
 const model = new ScriptedModel([], { recordRequests: false });

@@ -11,6 +11,7 @@ import {
   type Event,
   type MemoryService,
   type ModelRequest,
+  type Tool,
 } from '@ferrite/core';
 import { ScriptedModel, abortableDelay, untilAborted } from '@ferrite/core/testing';
 import { LlmAgent } from './llm-agent.js';
@@ -145,6 +146,37 @@ describe('LlmAgent', () => {
     expect(model.requests).toHaveLength(1);
     const session = await h.session();
     expect(session.events.map((e) => e.author)).toEqual(['user', 'agent']);
+  });
+
+  it('checks a plain Tool against its JSON Schema, and fails the run when it throws ToolCallError', async () => {
+    const executed: unknown[] = [];
+    const plain: Tool = {
+      name: 'book',
+      description: 'books a table',
+      parameters: {
+        type: 'object',
+        properties: { seats: { type: 'integer', minimum: 1 } },
+        required: ['seats'],
+      },
+      execute: async (args) => {
+        executed.push(args);
+        throw new ToolCallError('book', 'The booking system is down');
+      },
+    };
+    const model = new ScriptedModel([
+      calls(['book', { seats: 0 }]),
+      calls(['book', { seats: 2 }]),
+      'unused',
+    ]);
+    const h = harness(new LlmAgent({ name: 'agent', model, tools: [plain] }));
+    const error = await h.send('a table for two').catch((e: unknown) => e);
+    expect(
+      String(lastContent(model.requests[1]!).parts[0]!.functionResponse!.response.error),
+    ).toMatch(/Invalid arguments for tool 'book'.*seats must be >= 1/s);
+    expect(executed).toEqual([{ seats: 2 }]);
+    expect(ToolCallError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toBe('The booking system is down');
+    expect(model.requests).toHaveLength(2);
   });
 
   it('aborts the other tools of the response when one fails the run', async () => {
