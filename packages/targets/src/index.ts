@@ -7,7 +7,12 @@ export {
   type WebSocketAgentConfig,
   type WebSocketReconnectConfig,
 } from './websocket/websocket-agent.js';
-export { runBatch, percentile, type RunBatchOptions } from './batch/run-batch.js';
+export {
+  runBatch,
+  percentile,
+  type RunBatchOptions,
+  type ProgressStream,
+} from './batch/run-batch.js';
 export {
   readDataset,
   datasetFormatOf,

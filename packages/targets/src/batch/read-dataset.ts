@@ -14,6 +14,7 @@ export interface DatasetRow {
   index: number;
   /** 1-based line in the file where the row ends. */
   line: number;
+  /** The row's fields (JSONL keys or CSV columns); absent when the row is malformed. */
   values?: Record<string, unknown>;
   /** Set when the row is malformed; the batch records it as failed. */
   error?: string;

@@ -99,7 +99,11 @@ describe('runBatch', () => {
     expect(results).toHaveLength(200);
     expect(results.map((r) => r.index)).toEqual(Array.from({ length: 200 }, (_, i) => i));
     expect(results.filter((r) => r.error).map((r) => r.index)).toEqual([17, 99, 180]);
-    expect(results[17]!.error).toEqual({ code: 'target.error', message: 'cannot answer FAIL 17' });
+    expect(results[17]!.error).toEqual({
+      code: 'target.error',
+      message: 'cannot answer FAIL 17',
+      targetCode: 'NOPE',
+    });
     expect(results[17]!.output).toBeNull();
     expect(results[5]!.input).toBe('a "quoted", comma\nand a newline');
     expect(results[5]!.output).toBe('answer: a "quoted", comma\nand a newline');
@@ -203,6 +207,31 @@ describe('runBatch', () => {
       'answer: bye',
     ]);
     expect(summary).toMatchObject({ total: 3, succeeded: 2, failed: 1 });
+  });
+
+  it('draws a progress bar on a terminal, and none elsewhere', async () => {
+    const dataset = join(dir, 'rows.jsonl');
+    await writeFile(
+      dataset,
+      Array.from({ length: 12 }, (_, i) =>
+        JSON.stringify({ input: i === 3 ? 'FAIL' : `q${i}` }),
+      ).join('\n'),
+    );
+    const runner = new Runner({
+      appName: 'batch_app',
+      agent: new AnsweringAgent(),
+      sessionService: new InMemorySessionService(),
+    });
+    let drawn = '';
+    const terminal = { isTTY: true, columns: 100, write: (text: string) => (drawn += text) };
+    await runBatch({ runner, dataset, outputDir: join(dir, 'tty'), progressStream: terminal });
+    expect(drawn).toContain('12/12 rows | 1 failed');
+    expect(drawn).toContain('100%');
+
+    let piped = '';
+    const pipe = { isTTY: false, write: (text: string) => (piped += text) };
+    await runBatch({ runner, dataset, outputDir: join(dir, 'pipe'), progressStream: pipe });
+    expect(piped).toBe('');
   });
 
   it('stops when the signal aborts and still writes the summary', async () => {

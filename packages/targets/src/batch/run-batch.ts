@@ -4,6 +4,7 @@ import cliProgress from 'cli-progress';
 import {
   FerriteError,
   InvalidArgumentError,
+  TargetError,
   isFinalResponse,
   textOf,
   userContent,
@@ -15,6 +16,7 @@ import { readDataset, type DatasetFormat, type DatasetRow } from './read-dataset
 
 /** Options of {@link runBatch}. */
 export interface RunBatchOptions {
+  /** Runs each row; a `Runner` of `@ferrite/runner`, or anything with its `run` method. */
   runner: BatchRunner;
   /** Path of a `.jsonl` or `.csv` file (CSV with a header row). */
   dataset: string;
@@ -32,9 +34,22 @@ export interface RunBatchOptions {
   outputDir: string;
   /** Aborting stops starting rows and cancels the running ones; the summary is still written. */
   signal?: AbortSignal;
+  /** Called after each row with the counts so far. */
   onProgress?: (progress: BatchProgress) => void;
-  /** Show a progress bar on stderr (default: when stderr is a TTY). */
+  /** Show a progress bar (default: when `progressStream` is a TTY). */
   progressBar?: boolean;
+  /** Where the progress bar is drawn (default `process.stderr`). */
+  progressStream?: ProgressStream;
+}
+
+/** A terminal stream the progress bar can be drawn on, such as `process.stderr`. */
+export interface ProgressStream {
+  /** Writes text (the bar and its cursor movements). */
+  write(text: string): unknown;
+  /** True on a terminal; the bar is shown by default only then. */
+  isTTY?: boolean;
+  /** Width of the terminal in characters. */
+  columns?: number;
 }
 
 /**
@@ -69,8 +84,9 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchSummary> 
   const rows = await readDataset(options.dataset, options.format);
   await mkdir(options.outputDir, { recursive: true });
   const results = await open(join(options.outputDir, 'results.jsonl'), 'w');
+  const stream = options.progressStream ?? process.stderr;
   const bar =
-    (options.progressBar ?? process.stderr.isTTY === true) ? startBar(rows.length) : undefined;
+    (options.progressBar ?? stream.isTTY === true) ? startBar(rows.length, stream) : undefined;
   const durations: number[] = [];
   const progress: BatchProgress = { done: 0, total: rows.length, succeeded: 0, failed: 0 };
   let next = 0;
@@ -163,8 +179,11 @@ function runRow(
   const started = performance.now();
   let events = 0;
   let output: string | null = null;
+  let settled = false;
   return new Promise<BatchResult>((resolve) => {
     const done = (error: BatchResult['error']): void => {
+      if (settled) return;
+      settled = true;
       signal?.removeEventListener('abort', onAbort);
       resolve({
         index: row.index,
@@ -197,12 +216,16 @@ function runRow(
       done(describeError(error));
       return;
     }
+    if (settled) return;
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
-function describeError(error: unknown): { code: string; message: string } {
+function describeError(error: unknown): BatchResult['error'] {
+  if (TargetError.isInstance(error) && error.targetCode !== undefined) {
+    return { code: error.code, message: error.message, targetCode: error.targetCode };
+  }
   if (FerriteError.isInstance(error)) return { code: error.code, message: error.message };
   return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
 }
@@ -215,12 +238,12 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[rank - 1]!;
 }
 
-function startBar(total: number): cliProgress.SingleBar {
+function startBar(total: number, stream: ProgressStream): cliProgress.SingleBar {
   const bar = new cliProgress.SingleBar(
     {
       format:
         'batch {bar} {percentage}% | {value}/{total} rows | {failed} failed | ETA {eta_formatted}',
-      stream: process.stderr,
+      stream: stream as NodeJS.WritableStream,
       hideCursor: true,
     },
     cliProgress.Presets.shades_classic,

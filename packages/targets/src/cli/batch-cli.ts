@@ -1,13 +1,15 @@
 import { parseArgs } from 'node:util';
 import { FerriteError, InvalidArgumentError } from '@ferrite/core';
-import { runBatch } from '../batch/run-batch.js';
+import { runBatch, type ProgressStream } from '../batch/run-batch.js';
 import type { BatchSummary } from '../batch/batch-types.js';
 import { loadRunner } from './load-runner.js';
 
 /** Where the CLI writes; `process.stdout`/`process.stderr` in the real program. */
 export interface CliOutput {
+  /** Receives the summary line and the help text. */
   stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
+  /** Receives errors, and the progress bar when it is a TTY. */
+  stderr: ProgressStream;
 }
 
 /** The `ferrite-batch --help` text. */
@@ -92,6 +94,7 @@ export async function runBatchCli(
       userId: values['user-id'],
       outputDir: values.out,
       progressBar: !values['no-progress'] && output.stderr.isTTY === true,
+      progressStream: output.stderr,
       ...(signal ? { signal } : {}),
     });
   } catch (error) {

@@ -3,11 +3,17 @@ import { parseJsonPath, valueAt, type JsonPath } from './json-path.js';
 
 /** The values a body template can refer to. */
 export interface TemplateValues {
+  /** `{{input}}`: the text of the user's message. */
   input: string;
+  /** `{{sessionId}}`: the session of the turn. */
   sessionId: string;
+  /** `{{userId}}`: the user of the session. */
   userId: string;
+  /** `{{appName}}`: the runner's app. */
   appName: string;
+  /** `{{invocationId}}`: the invocation the turn belongs to. */
   invocationId: string;
+  /** `{{state}}` and `{{state.key}}`: the merged state the agent sees. */
   state: Record<string, unknown>;
 }
 

@@ -10,6 +10,20 @@ let server: Server;
 let base: string;
 const requests: { url: string; body: unknown; headers: IncomingMessage['headers'] }[] = [];
 const hits = new Map<string, number>();
+/** For each path: when each request arrived, and when the answer to it was sent. */
+const timeline = new Map<string, { arrived: number; answered: number }[]>();
+
+function answer(
+  path: string,
+  response: ServerResponse,
+  status: number,
+  body: string,
+  headers = {},
+): void {
+  response.writeHead(status, headers);
+  response.end(body);
+  timeline.get(path)!.at(-1)!.answered = performance.now();
+}
 
 function sse(response: ServerResponse, chunks: string[]): void {
   response.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -25,6 +39,7 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
   requests.push({ url: path, body, headers: request.headers });
   const hit = (hits.get(path) ?? 0) + 1;
   hits.set(path, hit);
+  timeline.set(path, [...(timeline.get(path) ?? []), { arrived: performance.now(), answered: 0 }]);
   const input = (body as { input?: string } | undefined)?.input;
   switch (path) {
     case '/json':
@@ -56,6 +71,23 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
     case '/unavailable':
       response.writeHead(503);
       return void response.end('down for maintenance');
+    case '/busy':
+      return answer(path, response, 503, 'busy');
+    case '/retry-after':
+      if (hit === 1) return answer(path, response, 429, 'slow down', { 'retry-after': '1' });
+      return answer(path, response, 200, JSON.stringify({ output: 'waited' }));
+    case '/huge-json':
+      response.writeHead(200, { 'content-type': 'application/json' });
+      return void response.end(JSON.stringify({ output: 'x'.repeat(2 * 1024 * 1024) }));
+    case '/huge-error':
+      response.writeHead(500, { 'content-type': 'text/plain' });
+      return void response.end('e'.repeat(2 * 1024 * 1024));
+    case '/sse-huge':
+      return sse(response, [
+        'data: {"delta":"ok"}\n\n',
+        `data: {"delta":"${'x'.repeat(2 * 1024 * 1024)}"}\n\n`,
+        'data: [DONE]\n\n',
+      ]);
     case '/slow':
       return; // never answers
     case '/sse':
@@ -111,6 +143,7 @@ afterAll(async () => {
 beforeEach(() => {
   requests.length = 0;
   hits.clear();
+  timeline.clear();
 });
 
 function agent(config: Omit<HttpAgentConfig, 'name' | 'url'> & { path: string }): HttpAgent {
@@ -221,6 +254,50 @@ describe('HttpAgent with JSON responses', () => {
     expect(hits.get('/unavailable')).toBe(3);
   });
 
+  it('waits the backoff before each retry, doubling it', async () => {
+    await failure(agent({ path: '/busy', retry: { attempts: 3, backoffMs: 150 } }), 'x');
+    const [first, second, third] = timeline.get('/busy')!;
+    // Measured from the moment the 503 was sent to the next request's arrival; the 1 ms is
+    // the timers' granularity.
+    expect(second!.arrived - first!.answered).toBeGreaterThanOrEqual(150 - 1);
+    expect(third!.arrived - second!.answered).toBeGreaterThanOrEqual(300 - 1);
+  });
+
+  it('retries only the configured status codes', async () => {
+    const error = await failure(
+      agent({ path: '/busy', retry: { attempts: 3, backoffMs: 1, statusCodes: [429] } }),
+      'x',
+    );
+    expect(error.targetCode).toBe('http_503');
+    expect(hits.get('/busy')).toBe(1);
+  });
+
+  it('honours Retry-After', async () => {
+    const events = await turn(
+      agent({ path: '/retry-after', retry: { attempts: 2, backoffMs: 1 } }),
+      'x',
+    );
+    expect(textOf(events[0]!.content)).toBe('waited');
+    const [first, second] = timeline.get('/retry-after')!;
+    expect(second!.arrived - first!.answered).toBeGreaterThanOrEqual(1000 - 1);
+  });
+
+  it('refuses a response over maxMessageBytes and shows only part of a huge error body', async () => {
+    const huge = await failure(agent({ path: '/huge-json' }), 'x');
+    expect(huge.message).toContain(`is larger than ${1024 * 1024} bytes`);
+    expect(huge.message.length).toBeLessThan(10_000);
+    const error = await failure(agent({ path: '/huge-error' }), 'x');
+    expect(error.message).toContain('HTTP 500');
+    expect(error.message.length).toBeLessThan(10_000);
+    const small = await failure(agent({ path: '/json', maxMessageBytes: 10 }), 'x');
+    expect(small.message).toContain('is larger than 10 bytes');
+  });
+
+  it('finds nothing at a path naming an inherited property', async () => {
+    const error = await failure(agent({ path: '/json', outputPath: 'constructor' }), 'x');
+    expect(error.message).toContain('nothing at constructor');
+  });
+
   it('retries network errors', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
@@ -318,6 +395,17 @@ describe('HttpAgent with server-sent events', () => {
     const error = await failure(target, 'x');
     expect(error.message).toContain('broke');
     expect(hits.get('/sse-break')).toBe(1);
+  });
+
+  it('fails on an event over maxMessageBytes without retrying', async () => {
+    const target = agent({
+      path: '/sse-huge',
+      stream: 'sse',
+      retry: { attempts: 3, backoffMs: 1 },
+    });
+    const error = await failure(target, 'x');
+    expect(error.message).toContain('bad event stream');
+    expect(hits.get('/sse-huge')).toBe(1);
   });
 
   it('times out a stream that stalls', async () => {

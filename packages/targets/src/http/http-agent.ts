@@ -31,7 +31,9 @@ export interface HttpRetryConfig {
 
 /** Configuration of an {@link HttpAgent}. */
 export interface HttpAgentConfig {
+  /** The agent's name in the agent tree (the author of its events). */
   name: string;
+  /** What the agent does, for transfers and humans. */
   description?: string;
   /** The endpoint; `${VAR}` is substituted from the environment. */
   url: string;
@@ -49,12 +51,16 @@ export interface HttpAgentConfig {
   retry?: HttpRetryConfig;
   /** Limit for the whole turn, retries included (default 120 000 ms). */
   timeoutMs?: number;
+  /** Largest JSON response body, or largest single server-sent event, in bytes (default 1 MiB). */
+  maxMessageBytes?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 const DEFAULT_RETRY_STATUSES = Object.freeze([408, 429, 500, 502, 503, 504]);
 const MAX_RETRY_AFTER_MS = 60_000;
-const MAX_EVENT_CHARS = 1024 * 1024;
+const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Bytes of an error response read for the message. */
+const ERROR_BODY_BYTES = 16 * 1024;
 
 /** A failure worth another try (network error or retryable status) before any output. */
 class Retryable {
@@ -82,9 +88,13 @@ class Retryable {
  * ```
  */
 export class HttpAgent implements Agent {
+  /** The agent's name in the agent tree. */
   readonly name: string;
+  /** What the agent does. */
   readonly description: string;
+  /** Always empty: the service behind the agent is one agent. */
   readonly subAgents: readonly Agent[] = [];
+  /** Set by the runner when the agent sits under another one. */
   parentAgent?: Agent | undefined;
   readonly #label: string;
   readonly #url: string;
@@ -97,6 +107,7 @@ export class HttpAgent implements Agent {
   readonly #backoffMs: number;
   readonly #retryStatuses: ReadonlySet<number>;
   readonly #timeoutMs: number;
+  readonly #maxMessageBytes: number;
 
   constructor(config: HttpAgentConfig) {
     this.name = validateName('HttpAgent name', config.name);
@@ -134,6 +145,10 @@ export class HttpAgent implements Agent {
     this.#timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!(this.#timeoutMs > 0)) {
       throw new InvalidArgumentError(`${this.#label}: timeoutMs must be a positive number`);
+    }
+    this.#maxMessageBytes = config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    if (!(this.#maxMessageBytes > 0)) {
+      throw new InvalidArgumentError(`${this.#label}: maxMessageBytes must be a positive number`);
     }
   }
 
@@ -211,7 +226,10 @@ export class HttpAgent implements Agent {
       return new Retryable(this.#networkError(`request to ${where} failed`, error), undefined);
     }
     if (!response.ok) {
-      const body = await response.text().catch(() => '');
+      const body = await readBody(response, ERROR_BODY_BYTES).then(
+        (read) => read.text,
+        () => '',
+      );
       const error = new TargetError(
         `${this.#label}: ${where} answered HTTP ${response.status}${body ? `: ${preview(body, 500)}` : ''}`,
         { targetCode: reportedCode(body) ?? `http_${response.status}` },
@@ -232,8 +250,15 @@ export class HttpAgent implements Agent {
   ): Promise<Retryable | undefined> {
     let body: string;
     try {
-      body = await response.text();
+      const read = await readBody(response, this.#maxMessageBytes);
+      if (read.truncated) {
+        throw new TargetError(
+          `${this.#label}: the response of ${where} is larger than ${this.#maxMessageBytes} bytes`,
+        );
+      }
+      body = read.text;
     } catch (error) {
+      if (TargetError.isInstance(error)) throw error;
       if (signal.aborted) throw error;
       return new Retryable(
         this.#networkError(`reading the response of ${where} failed`, error),
@@ -273,7 +298,7 @@ export class HttpAgent implements Agent {
     if (!response.body) throw new TargetError(`${this.#label}: ${where} sent no body`);
     const events = response.body
       .pipeThrough(new TextDecoderStream())
-      .pipeThrough(new EventSourceParserStream({ maxBufferSize: MAX_EVENT_CHARS }));
+      .pipeThrough(new EventSourceParserStream({ maxBufferSize: this.#maxMessageBytes }));
     let text = '';
     let started = false;
     let count = 0;
@@ -325,6 +350,32 @@ export class HttpAgent implements Agent {
       { cause: error },
     );
   }
+}
+
+/**
+ * Reads at most `limit` bytes of a response body as UTF-8 text; a longer body is cut off there
+ * (`truncated`) and the rest is never downloaded.
+ */
+async function readBody(
+  response: Response,
+  limit: number,
+): Promise<{ text: string; truncated: boolean }> {
+  if (!response.body) return { text: '', truncated: false };
+  const reader = response.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (size + value.byteLength > limit) {
+      chunks.push(value.subarray(0, limit - size));
+      await reader.cancel().catch(() => undefined);
+      return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
+    }
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
 }
 
 /** `code` of a JSON error body like `{ "error": "...", "code": "..." }`, if there is one. */

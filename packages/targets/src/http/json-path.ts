@@ -31,12 +31,16 @@ export function parseJsonPath(path: string, where: string): JsonPath {
   return Object.freeze(segments);
 }
 
-/** The value at `path` inside `value`, or undefined when any step is missing. */
+/**
+ * The value at `path` inside `value`, or undefined when any step is missing. Only own
+ * properties count, so a path such as `constructor` finds nothing rather than a function.
+ */
 export function valueAt(value: unknown, path: JsonPath): unknown {
   let current = value;
   for (const segment of path) {
     if (current === null || typeof current !== 'object') return undefined;
     if (typeof segment === 'number' && !Array.isArray(current)) return undefined;
+    if (!Object.hasOwn(current, segment)) return undefined;
     current = (current as Record<string | number, unknown>)[segment];
   }
   return current;

@@ -2,9 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, toArray } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { WebSocketServer } from 'ws';
 import {
+  OutputLimitError,
   RunTimeoutError,
   TargetError,
   textOf,
@@ -15,6 +16,7 @@ import {
 import { Runner } from '@ferrite/runner';
 import { InMemorySessionService } from '@ferrite/session';
 import { HttpAgent } from '../http/http-agent.js';
+import { processTest as it, waitUntilUnmarked } from '../testing/process-leaks.js';
 import { ProcessAgent } from '../process/process-agent.js';
 import { WebSocketAgent } from '../websocket/websocket-agent.js';
 
@@ -24,13 +26,13 @@ const fixture = (name: string): string =>
 function runnerFor(
   agent: Agent,
   streamingMode: 'sse' | 'none' = 'sse',
-  maxDurationMs?: number,
+  guards: { maxDurationMs?: number; outputCharLimit?: number } = {},
 ): Runner {
   return new Runner({
     appName: 'targets_app',
     agent,
     sessionService: new InMemorySessionService(),
-    runConfig: { streamingMode, ...(maxDurationMs ? { maxDurationMs } : {}) },
+    runConfig: { streamingMode, ...guards },
   });
 }
 
@@ -65,9 +67,15 @@ async function waitUntilGone(pid: number): Promise<void> {
 }
 
 describe('ProcessAgent through the Runner', () => {
-  it("emits deltas as partials in 'sse' mode and stores only the final event", async () => {
+  it("emits deltas as partials in 'sse' mode and stores only the final event", async ({
+    markedEnv,
+  }) => {
     const runner = runnerFor(
-      new ProcessAgent({ name: 'streamer', command: [process.execPath, fixture('stream.mjs')] }),
+      new ProcessAgent({
+        name: 'streamer',
+        command: [process.execPath, fixture('stream.mjs')],
+        env: markedEnv,
+      }),
     );
     const events = await run(runner, 'red green blue');
     expect(events.map((e) => [e.partial ?? false, textOf(e.content)])).toEqual([
@@ -85,19 +93,24 @@ describe('ProcessAgent through the Runner', () => {
     ]);
   });
 
-  it("emits no partials in 'none' mode", async () => {
+  it("emits no partials in 'none' mode", async ({ markedEnv }) => {
     const runner = runnerFor(
-      new ProcessAgent({ name: 'streamer', command: [process.execPath, fixture('stream.mjs')] }),
+      new ProcessAgent({
+        name: 'streamer',
+        command: [process.execPath, fixture('stream.mjs')],
+        env: markedEnv,
+      }),
       'none',
     );
     const events = await run(runner, 'red green');
     expect(events.map((e) => textOf(e.content))).toEqual(['red green']);
   });
 
-  it('keeps one reused process across the turns of a session', async () => {
+  it('keeps one reused process across the turns of a session', async ({ markedEnv }) => {
     await using agent = new ProcessAgent({
       name: 'counter',
       command: [process.execPath, fixture('counter.mjs')],
+      env: markedEnv,
       readyPattern: '^READY$',
       reuse: true,
     });
@@ -113,9 +126,13 @@ describe('ProcessAgent through the Runner', () => {
     ]);
   });
 
-  it('errors the run with the TargetError and keeps the user message', async () => {
+  it('errors the run with the TargetError and keeps the user message', async ({ markedEnv }) => {
     const runner = runnerFor(
-      new ProcessAgent({ name: 'echo', command: [process.execPath, fixture('echo.mjs')] }),
+      new ProcessAgent({
+        name: 'echo',
+        command: [process.execPath, fixture('echo.mjs')],
+        env: markedEnv,
+      }),
     );
     const error: unknown = await run(runner, 'fail').catch((e: unknown) => e);
     expect(TargetError.isInstance(error)).toBe(true);
@@ -123,15 +140,16 @@ describe('ProcessAgent through the Runner', () => {
     expect(await storedTexts(runner)).toEqual([['user', 'fail']]);
   });
 
-  it('kills a slow process when the maxDurationMs guard trips', async () => {
+  it('kills a slow process when the maxDurationMs guard trips', async ({ markedEnv }) => {
     const runner = runnerFor(
       new ProcessAgent({
         name: 'stubborn',
         command: [process.execPath, fixture('trap-term.mjs')],
+        env: markedEnv,
         killTimeoutMs: 200,
       }),
       'sse',
-      5000,
+      { maxDurationMs: 5000 },
     );
     let pid = 0;
     const error = await new Promise<unknown>((resolve) => {
@@ -147,9 +165,42 @@ describe('ProcessAgent through the Runner', () => {
     await waitUntilGone(pid);
   });
 
-  it('kills the child when the run is cancelled (unsubscribed)', async () => {
+  it('stops at outputCharLimit: the long answer is neither emitted nor stored', async ({
+    mark,
+    markedEnv,
+  }) => {
     const runner = runnerFor(
-      new ProcessAgent({ name: 'silent', command: [process.execPath, fixture('silent.mjs')] }),
+      new ProcessAgent({
+        name: 'echo',
+        command: [process.execPath, fixture('echo.mjs')],
+        env: markedEnv,
+      }),
+      'sse',
+      { outputCharLimit: 20 },
+    );
+    expect(textOf((await run(runner, 'short', 's1'))[0]!.content)).toBe('echo: short');
+    const events: Event[] = [];
+    const error = await new Promise<unknown>((resolve) => {
+      runner.run('u1', 's2', userContent('a much longer question')).subscribe({
+        next: (event) => events.push(event),
+        error: resolve,
+        complete: () => resolve(undefined),
+      });
+    });
+    expect(OutputLimitError.isInstance(error)).toBe(true);
+    expect(events).toEqual([]);
+    expect(await storedTexts(runner, 's2')).toEqual([['user', 'a much longer question']]);
+    // The stream ended as the guard tripped; the process, already signalled, goes soon after.
+    await waitUntilUnmarked(mark);
+  });
+
+  it('kills the child when the run is cancelled (unsubscribed)', async ({ markedEnv }) => {
+    const runner = runnerFor(
+      new ProcessAgent({
+        name: 'silent',
+        command: [process.execPath, fixture('silent.mjs')],
+        env: markedEnv,
+      }),
     );
     const pid = await new Promise<number>((resolve, reject) => {
       const subscription = runner.run('u1', 's1', userContent('hi')).subscribe({
@@ -174,6 +225,11 @@ describe('HttpAgent and WebSocketAgent through the Runner', () => {
 
   beforeAll(async () => {
     http = createServer((request, response) => {
+      if (request.url === '/stall') {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.write(`data: ${JSON.stringify({ text: 'thinking' })}\n\n`);
+        return; // and nothing more
+      }
       let body = '';
       request.on('data', (chunk: Buffer) => (body += chunk.toString()));
       request.on('end', () => {
@@ -220,6 +276,27 @@ describe('HttpAgent and WebSocketAgent through the Runner', () => {
       ['user', 'hello'],
       ['web', 's7: hello'],
     ]);
+  });
+
+  it('stops a stalled stream when the maxDurationMs guard trips', async () => {
+    const agent = new HttpAgent({
+      name: 'web',
+      url: httpUrl.replace('/chat', '/stall'),
+      stream: 'sse',
+      outputPath: 'text',
+    });
+    const runner = runnerFor(agent, 'sse', { maxDurationMs: 300 });
+    const events: Event[] = [];
+    const error = await new Promise<unknown>((resolve) => {
+      runner.run('u1', 's1', userContent('hi')).subscribe({
+        next: (event) => events.push(event),
+        error: resolve,
+        complete: () => resolve(undefined),
+      });
+    });
+    expect(RunTimeoutError.isInstance(error)).toBe(true);
+    expect(events.map((e) => [e.partial, textOf(e.content)])).toEqual([[true, 'thinking']]);
+    expect(await storedTexts(runner)).toEqual([['user', 'hi']]);
   });
 
   it('runs turns over one WebSocket connection', async () => {

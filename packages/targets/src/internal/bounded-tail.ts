@@ -10,6 +10,7 @@ export class BoundedTail {
     this.#maxChars = maxChars;
   }
 
+  /** Appends the next bytes (a multi-byte character split across chunks is kept whole). */
   write(chunk: Buffer): void {
     this.#text += this.#decoder.write(chunk);
     // Trim only when twice over the bound, so writes stay amortised O(chunk).

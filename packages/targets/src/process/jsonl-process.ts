@@ -11,13 +11,26 @@ const STDERR_TAIL_CHARS = 4096;
 export interface JsonlProcessOptions {
   /** How errors name the agent, e.g. `ProcessAgent "echo"`. */
   label: string;
+  /** The program and its arguments, spawned without a shell. */
   command: readonly string[];
+  /** Working directory, or undefined for the current one. */
   cwd: string | undefined;
+  /** The whole environment of the child (already merged and substituted). */
   env: NodeJS.ProcessEnv;
+  /** A stdout line matching this marks the process ready; undefined means ready at once. */
   readyPattern: RegExp | undefined;
+  /** Longest stdout line accepted, in bytes. */
   maxLineBytes: number;
+  /** Signal sent first when stopping. */
   killSignal: NodeJS.Signals;
+  /** Wait after `killSignal` before SIGKILL. */
   killTimeoutMs: number;
+}
+
+/** Options of the errors a {@link JsonlProcess} builds. */
+interface ErrorOptions {
+  cause?: unknown;
+  targetCode?: string;
 }
 
 /** Receives what the process says during a turn. */
@@ -46,6 +59,7 @@ export class JsonlProcess {
   readonly #exited: Promise<void>;
   readonly #closed: Promise<void>;
   readonly #group: boolean;
+  readonly #errors = new WeakMap<object, { message: string; options: ErrorOptions }>();
   #markExited!: () => void;
   #markClosed!: () => void;
   #hasExited = false;
@@ -133,7 +147,24 @@ export class JsonlProcess {
   }
 
   /** Builds a TargetError naming the agent, with the stderr tail appended. */
-  error(message: string, options: { cause?: unknown; targetCode?: string } = {}): TargetError {
+  error(message: string, options: ErrorOptions = {}): TargetError {
+    const error = this.#build(message, options);
+    this.#errors.set(error, { message, options });
+    return error;
+  }
+
+  /**
+   * The same failure with the stderr tail as it stands now. A program often writes its
+   * traceback to stderr just as it fails on stdout, so once the process has stopped (and its
+   * stderr is read to the end) the error is rebuilt to show the whole tail. Errors this process
+   * did not build are returned as they are.
+   */
+  withFinalTail(error: unknown): unknown {
+    const origin = this.#errors.get(error as object);
+    return origin === undefined ? error : this.#build(origin.message, origin.options);
+  }
+
+  #build(message: string, options: ErrorOptions): TargetError {
     const tail = this.#stderr.toString();
     const stderr = tail === '' ? ' (stderr was empty)' : `\nstderr tail:\n${tail}`;
     return new TargetError(`${this.#options.label}: ${message}${stderr}`, options);
@@ -144,6 +175,7 @@ export class JsonlProcess {
     this.#listener = listener;
   }
 
+  /** Stops routing output to the listener; output between turns is then checked by the process. */
   detach(): void {
     this.#listener = undefined;
   }

@@ -17,6 +17,7 @@ export class LineSplitter {
     this.#onOverflow = onOverflow;
   }
 
+  /** Feeds the next bytes of the stream; complete lines are passed on at once. */
   push(chunk: Buffer): void {
     let start = 0;
     while (!this.#stopped) {

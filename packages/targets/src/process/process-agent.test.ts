@@ -1,9 +1,13 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, toArray, type Observable } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { InvalidArgumentError, TargetError, textOf, type Event } from '@ferrite/core';
 import { fakeContext } from '../testing/fake-context.js';
+import { processTest } from '../testing/process-leaks.js';
 import { ProcessAgent, type ProcessAgentConfig } from './process-agent.js';
 
 const fixture = (name: string): string =>
@@ -17,11 +21,20 @@ const node = (name: string, ...args: string[]): string[] => [
 // Long enough for a Node process to start and print on a busy machine.
 const STARTUP_MS = 5000;
 
-function agent(
+type AgentFactory = (
   config: Partial<ProcessAgentConfig> & Pick<ProcessAgentConfig, 'command'>,
-): ProcessAgent {
-  return new ProcessAgent({ name: 'target', ...config });
-}
+) => ProcessAgent;
+
+// Every test gets `agent`, which marks the processes it starts; after each test, none of them
+// may still run (see processTest).
+const it = processTest.extend<{ agent: AgentFactory }>({
+  agent: async ({ markedEnv }, use) => {
+    await use(
+      (config) =>
+        new ProcessAgent({ name: 'target', ...config, env: { ...config.env, ...markedEnv } }),
+    );
+  },
+});
 
 function collect(events: Observable<Event>): Promise<Event[]> {
   return lastValueFrom(events.pipe(toArray()));
@@ -62,14 +75,41 @@ async function waitUntilGone(pid: number, ms = 10_000): Promise<void> {
   }
 }
 
+/** The pid of the reused process, once the turn in progress has started it. */
+async function pidOf(target: ProcessAgent): Promise<number> {
+  while (target.pid === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+  return target.pid;
+}
+
+/** Starts a turn and unsubscribes at its first event; resolves with the pid that event names. */
+function cancelAtFirstEvent(target: ProcessAgent): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const subscription = target.run(fakeContext(target, 'hi')).subscribe({
+      next: (event) => {
+        subscription.unsubscribe();
+        resolve(pidIn(textOf(event.content)));
+      },
+      error: reject,
+    });
+  });
+}
+
 function pidIn(text: string): number {
   const match = /pid=(\d+)|agent (\d+)/.exec(text);
   if (!match) throw new Error(`no pid in ${JSON.stringify(text)}`);
   return Number(match[1] ?? match[2]);
 }
 
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ferrite-process-agent-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
 describe('ProcessAgent', () => {
-  it('sends the input and stores the final output', async () => {
+  it('sends the input and stores the final output', async ({ agent }) => {
     const events = await turn(agent({ command: node('echo.mjs') }), 'hello');
     expect(events).toHaveLength(1);
     expect(events[0]!.partial).toBeFalsy();
@@ -77,7 +117,7 @@ describe('ProcessAgent', () => {
     expect(textOf(events[0]!.content)).toBe('echo: hello');
   });
 
-  it('sends the session context with the input', async () => {
+  it('sends the session context with the input', async ({ agent }) => {
     const target = agent({ command: node('echo.mjs') });
     const context = fakeContext(target, 'context', { state: { topic: 'tides' }, sessionId: 's9' });
     const [event] = await collect(target.run(context));
@@ -90,7 +130,7 @@ describe('ProcessAgent', () => {
     });
   });
 
-  it('emits deltas as partial events and ends with the whole text', async () => {
+  it('emits deltas as partial events and ends with the whole text', async ({ agent }) => {
     const events = await turn(agent({ command: node('stream.mjs') }), 'one two three');
     expect(events.map((e) => [e.partial ?? false, textOf(e.content)])).toEqual([
       [true, 'one '],
@@ -100,7 +140,7 @@ describe('ProcessAgent', () => {
     ]);
   });
 
-  it('runs an agent written in Python', async () => {
+  it('runs an agent written in Python', async ({ agent }) => {
     const target = agent({
       command: ['python3', '-u', fixture('echo_agent.py')],
       readyPattern: '^READY$',
@@ -110,13 +150,13 @@ describe('ProcessAgent', () => {
     expect(textOf(events.at(-1)!.content)).toBe('python: hi there');
   });
 
-  it('waits for the ready line, ignoring the noise before it', async () => {
+  it('waits for the ready line, ignoring the noise before it', async ({ agent }) => {
     const target = agent({ command: node('slow-start.mjs', '300'), readyPattern: /^READY$/g });
     const events = await turn(target, 'go');
     expect(textOf(events[0]!.content)).toBe('ready: go');
   });
 
-  it('treats start-up noise as bad output when there is no ready pattern', async () => {
+  it('treats start-up noise as bad output when there is no ready pattern', async ({ agent }) => {
     const target = agent({ command: node('slow-start.mjs', '300') });
     const error = await failure(target, 'go');
     expect(error.message).toContain(
@@ -125,18 +165,23 @@ describe('ProcessAgent', () => {
   });
 
   // The timeout tests wait STARTUP_MS each, so they run side by side.
-  it.concurrent('times out a slow start and reports it waited for the ready line', async () => {
-    const target = agent({
-      command: node('slow-start.mjs', '60000'),
-      readyPattern: '^READY$',
-      timeoutMs: STARTUP_MS,
-    });
-    const error = await failure(target, 'go');
-    expect(error.message).toContain(`timed out after ${STARTUP_MS} ms waiting for the ready line`);
-    expect(error.message).toContain('after stdout line 2');
-  });
+  it.concurrent(
+    'times out a slow start and reports it waited for the ready line',
+    async ({ agent }) => {
+      const target = agent({
+        command: node('slow-start.mjs', '60000'),
+        readyPattern: '^READY$',
+        timeoutMs: STARTUP_MS,
+      });
+      const error = await failure(target, 'go');
+      expect(error.message).toContain(
+        `timed out after ${STARTUP_MS} ms waiting for the ready line`,
+      );
+      expect(error.message).toContain('after stdout line 2');
+    },
+  );
 
-  it.concurrent('times out a process that never answers and reaps it', async () => {
+  it.concurrent('times out a process that never answers and reaps it', async ({ agent }) => {
     const target = agent({ command: node('silent.mjs'), timeoutMs: STARTUP_MS });
     const error = await failure(target, 'anyone?');
     expect(error.message).toContain(`timed out after ${STARTUP_MS} ms waiting for a final message`);
@@ -145,19 +190,45 @@ describe('ProcessAgent', () => {
     expect(alive(pidIn(error.message))).toBe(false);
   });
 
-  it.concurrent('SIGKILLs a process that ignores SIGTERM after the kill timeout', async () => {
-    const target = agent({
-      command: node('trap-term.mjs'),
-      timeoutMs: STARTUP_MS,
-      killTimeoutMs: 300,
-    });
-    const error = await failure(target, 'anyone?');
-    const pid = pidIn(error.message);
-    // The error is reported only once the process is gone.
-    expect(alive(pid)).toBe(false);
+  it.concurrent(
+    'SIGKILLs a process that ignores SIGTERM after the kill timeout',
+    async ({ agent }) => {
+      const signals = join(dir, 'timeout-signals.log');
+      const target = agent({
+        command: node('trap-term.mjs'),
+        env: { SIGNAL_LOG: signals },
+        timeoutMs: STARTUP_MS,
+        // Long enough for the trapping handler to run on a busy machine.
+        killTimeoutMs: 1000,
+      });
+      const error = await failure(target, 'anyone?');
+      expect(error.message).toContain(
+        `timed out after ${STARTUP_MS} ms waiting for a final message`,
+      );
+      const pid = pidIn(error.message);
+      // SIGTERM came first and was ignored; the error is reported only once SIGKILL followed and
+      // the process is gone.
+      expect(await readFile(signals, 'utf8')).toBe('SIGTERM\n');
+      expect(error.message).toContain('ignoring SIGTERM');
+      expect(alive(pid)).toBe(false);
+    },
+  );
+
+  it.concurrent('waits 5 s by default between the kill signal and SIGKILL', async ({ agent }) => {
+    const signals = join(dir, 'default-signals.log');
+    const target = agent({ command: node('trap-term.mjs'), env: { SIGNAL_LOG: signals } });
+    const pid = await cancelAtFirstEvent(target);
+    while (!(await readFile(signals, 'utf8').catch(() => '')).includes('SIGTERM')) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // Ignoring SIGTERM buys it the kill timeout: a second after the SIGTERM it still runs...
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(alive(pid)).toBe(true);
+    // ...and then SIGKILL ends it.
+    await waitUntilGone(pid, 20_000);
   });
 
-  it.concurrent('uses the configured kill signal', async () => {
+  it.concurrent('uses the configured kill signal', async ({ agent }) => {
     // SIGINT is not trapped, so the process stops at once; were SIGTERM sent instead, the
     // SIGKILL would come only after 60 s and the test would time out.
     const target = agent({
@@ -170,7 +241,7 @@ describe('ProcessAgent', () => {
     expect(alive(pidIn(error.message))).toBe(false);
   });
 
-  it.concurrent('stops a helper the process started that outlives it', async () => {
+  it.concurrent('stops a helper the process started that outlives it', async ({ agent }) => {
     const target = agent({
       command: node('orphan.mjs'),
       timeoutMs: STARTUP_MS,
@@ -190,37 +261,68 @@ describe('ProcessAgent', () => {
     expect(alive(helper)).toBe(false);
   });
 
-  it('reports an exit before the final message with the exit code and stderr tail', async () => {
+  it('reports an exit before the final message with the exit code and stderr tail', async ({
+    agent,
+  }) => {
     const error = await failure(agent({ command: node('exit-early.mjs') }), 'hello');
     expect(error.message).toContain('exited with code 3 before sending a final message');
     expect(error.message).toContain('after stdout line 1');
     expect(error.message).toContain('fatal: cannot reach the model');
   });
 
-  it('reports a non-JSON line with its line number and the stderr tail', async () => {
+  it('reports a non-JSON line with its line number and the stderr tail', async ({ agent }) => {
     const error = await failure(agent({ command: node('garbage.mjs') }), 'hello');
-    expect(error.message).toContain('stdout line 2 is not a JSON message');
-    expect(error.message).toContain('Traceback (most recent call last)');
+    expect(error.message).toContain(
+      'stdout line 2 is not a JSON message: "Traceback (most recent call last): oops"',
+    );
+    // stderr comes on its own pipe, maybe after the bad line: the error waits for the process
+    // to stop, so the tail is complete.
+    expect(error.message).toContain('stderr tail:\nsomething went wrong in the agent');
   });
 
-  it('refuses a line over the limit without buffering it', async () => {
+  it('refuses a 2 MB line, with its line number and the stderr tail', async ({ agent }) => {
     const error = await failure(agent({ command: node('huge-line.mjs') }), 'hello');
     expect(error.message).toContain(`stdout line 1 is longer than ${1024 * 1024} bytes`);
+    expect(error.message).toContain('stderr tail:\nwriting a 2 MB answer');
+    expect(error.message.length).toBeLessThan(10_000);
   });
 
-  it('turns a reported error into a TargetError with the target code', async () => {
+  it('honours a smaller maxLineBytes', async ({ agent }) => {
+    const target = agent({ command: node('echo.mjs'), maxLineBytes: 40 });
+    await expect(turn(target, 'short')).resolves.toHaveLength(1);
+    const error = await failure(target, 'x'.repeat(40));
+    expect(error.message).toContain('stdout line 1 is longer than 40 bytes');
+  });
+
+  it('passes the command array to the program without a shell', async ({ agent }) => {
+    const prefix = '$(echo injected) "quoted" * ; ';
+    const [event] = await turn(agent({ command: node('echo.mjs', prefix) }), 'hi');
+    expect(textOf(event!.content)).toBe(`${prefix}hi`);
+  });
+
+  it('starts the program in cwd', async ({ agent }) => {
+    const target = agent({ command: [process.execPath, 'echo.mjs'], cwd: fixture('.') });
+    const [event] = await turn(target, 'from here');
+    expect(textOf(event!.content)).toBe('echo: from here');
+    const missing = agent({ command: [process.execPath, 'echo.mjs'], cwd: '/nonexistent/dir' });
+    const error = await failure(missing, 'x');
+    expect(error.message).toContain('could not start');
+    expect(error.message).toContain('in "/nonexistent/dir"');
+  });
+
+  it('turns a reported error into a TargetError with the target code', async ({ agent }) => {
     const error = await failure(agent({ command: node('echo.mjs') }), 'fail');
     expect(error.targetCode).toBe('RATE_LIMIT');
     expect(error.message).toContain('rate limit exceeded');
   });
 
-  it('fails clearly when the program does not exist', async () => {
+  it('fails clearly when the program does not exist', async ({ agent }) => {
     const error = await failure(agent({ command: ['/nonexistent/agent-binary'] }), 'hello');
     expect(error.message).toContain('could not start');
     expect(error.message).toContain('ENOENT');
   });
 
-  it('substitutes ${VAR} in env from the parent environment', async () => {
+  it('substitutes ${VAR} in env from the parent environment', async ({ agent }) => {
     process.env.FERRITE_TEST_GREETING = 'bonjour';
     try {
       const target = agent({
@@ -234,7 +336,7 @@ describe('ProcessAgent', () => {
     }
   });
 
-  it('rejects an unset ${VAR} in env with InvalidArgumentError', async () => {
+  it('rejects an unset ${VAR} in env with InvalidArgumentError', async ({ agent }) => {
     const target = agent({
       command: node('env.mjs'),
       env: { GREETING: '${FERRITE_TEST_UNSET_VAR}' },
@@ -244,24 +346,12 @@ describe('ProcessAgent', () => {
     expect((error as Error).message).toContain('${FERRITE_TEST_UNSET_VAR}');
   });
 
-  it('kills the process when the turn is cancelled', async () => {
-    const target = agent({ command: node('silent.mjs') });
-    const controller = new AbortController();
-    const pid = await new Promise<number>((resolve, reject) => {
-      const subscription = target
-        .run(fakeContext(target, 'hi', { signal: controller.signal }))
-        .subscribe({
-          next: (event) => {
-            subscription.unsubscribe();
-            resolve(pidIn(textOf(event.content)));
-          },
-          error: reject,
-        });
-    });
+  it('kills the process when the turn is cancelled', async ({ agent }) => {
+    const pid = await cancelAtFirstEvent(agent({ command: node('silent.mjs') }));
     await waitUntilGone(pid);
   });
 
-  it('stops at once when the context signal aborts', async () => {
+  it('stops at once when the context signal aborts', async ({ agent }) => {
     const target = agent({ command: node('silent.mjs') });
     const controller = new AbortController();
     const events: Event[] = [];
@@ -279,7 +369,7 @@ describe('ProcessAgent', () => {
     expect(alive(helper)).toBe(false);
   });
 
-  it('validates its configuration', () => {
+  it('validates its configuration', ({ agent }) => {
     expect(() => agent({ command: [] })).toThrow(InvalidArgumentError);
     expect(() => agent({ command: ['node'], readyPattern: '(' })).toThrow(InvalidArgumentError);
     expect(() => agent({ command: ['node'], timeoutMs: 0 })).toThrow(InvalidArgumentError);
@@ -293,7 +383,7 @@ describe('ProcessAgent', () => {
 });
 
 describe('ProcessAgent with reuse', () => {
-  it('serves 100 turns from one process', async () => {
+  it('serves 100 turns from one process', async ({ agent }) => {
     await using target = agent({
       command: node('counter.mjs'),
       readyPattern: '^READY$',
@@ -310,7 +400,7 @@ describe('ProcessAgent with reuse', () => {
     expect(Number([...pids][0])).toBe(target.pid);
   });
 
-  it('serializes concurrent turns so inputs never interleave', async () => {
+  it('serializes concurrent turns so inputs never interleave', async ({ agent }) => {
     await using target = agent({
       command: node('counter.mjs'),
       readyPattern: '^READY$',
@@ -325,7 +415,7 @@ describe('ProcessAgent with reuse', () => {
     );
   });
 
-  it('restarts the process after it dies', async () => {
+  it('restarts the process after it dies', async ({ agent }) => {
     await using target = agent({
       command: node('counter.mjs'),
       readyPattern: '^READY$',
@@ -342,7 +432,7 @@ describe('ProcessAgent with reuse', () => {
     expect(alive(firstPid)).toBe(false);
   });
 
-  it('keeps the process after a reported error', async () => {
+  it('keeps the process after a reported error', async ({ agent }) => {
     await using target = agent({ command: node('echo.mjs'), reuse: true });
     await turn(target, 'one');
     const pid = target.pid;
@@ -351,21 +441,35 @@ describe('ProcessAgent with reuse', () => {
     expect(target.pid).toBe(pid);
   });
 
-  // Each turn waits out its whole timeout; the timeout is twice the start-up allowance so that
-  // a slow start on a loaded machine still leaves the process time to print its pid.
-  it('replaces the process after a timeout', { timeout: 60_000 }, async () => {
-    await using target = agent({
-      command: node('silent.mjs'),
-      reuse: true,
-      timeoutMs: STARTUP_MS * 2,
-    });
-    const first = pidIn((await failure(target, 'a')).message);
-    const second = pidIn((await failure(target, 'b')).message);
-    expect(second).not.toBe(first);
+  it('replaces the process after a timeout', async ({ agent }) => {
+    await using target = agent({ command: node('silent.mjs'), reuse: true, timeoutMs: 500 });
+    const firstTurn = failure(target, 'a');
+    const first = await pidOf(target);
+    expect((await firstTurn).message).toContain('timed out after 500 ms');
     expect(alive(first)).toBe(false);
+    const secondTurn = failure(target, 'b');
+    const second = await pidOf(target);
+    await secondTurn;
+    expect(second).not.toBe(first);
   });
 
-  it('replaces a process that writes between turns', async () => {
+  it('starts a fresh process when the reused one was killed between turns', async ({ agent }) => {
+    await using target = agent({
+      command: node('counter.mjs'),
+      readyPattern: '^READY$',
+      reuse: true,
+    });
+    await turn(target, 'a');
+    const first = target.pid!;
+    process.kill(first, 'SIGKILL');
+    await waitUntilGone(first);
+    const [event] = await turn(target, 'b');
+    const [pid, served] = textOf(event!.content).split(':').map(Number);
+    expect(pid).not.toBe(first);
+    expect(served).toBe(1);
+  });
+
+  it('replaces a process that writes between turns', async ({ agent }) => {
     await using target = agent({ command: node('chatty.mjs'), reuse: true });
     const [first] = await turn(target, 'a');
     const firstPid = Number(textOf(first!.content));
@@ -374,7 +478,7 @@ describe('ProcessAgent with reuse', () => {
     expect(Number(textOf(second!.content))).not.toBe(firstPid);
   });
 
-  it('close() stops the process and later turns fail', async () => {
+  it('close() stops the process and later turns fail', async ({ agent }) => {
     const target = agent({ command: node('counter.mjs'), readyPattern: '^READY$', reuse: true });
     await turn(target, 'a');
     const pid = target.pid!;

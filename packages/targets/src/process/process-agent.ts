@@ -24,7 +24,9 @@ import { JsonlProcess } from './jsonl-process.js';
 
 /** Configuration of a {@link ProcessAgent}. */
 export interface ProcessAgentConfig {
+  /** The agent's name in the agent tree (the author of its events). */
   name: string;
+  /** What the agent does, for transfers and humans. */
   description?: string;
   /** The program and its arguments; run without a shell. */
   command: readonly string[];
@@ -69,9 +71,13 @@ const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
  * ```
  */
 export class ProcessAgent implements Agent, AsyncDisposable {
+  /** The agent's name in the agent tree. */
   readonly name: string;
+  /** What the agent does. */
   readonly description: string;
+  /** Always empty: the program behind the agent is one agent. */
   readonly subAgents: readonly Agent[] = [];
+  /** Set by the runner when the agent sits under another one. */
   parentAgent?: Agent | undefined;
   readonly #config: Readonly<Required<Omit<ProcessAgentConfig, 'readyPattern' | 'cwd'>>> & {
     readonly readyPattern: RegExp | undefined;
@@ -155,11 +161,17 @@ export class ProcessAgent implements Agent, AsyncDisposable {
     const message = inputMessage(context);
     if (!this.#config.reuse) {
       const child = this.#start();
+      let failed = false;
+      let failure: unknown;
       try {
         await this.#exchange(child, message, signal, emit);
-      } finally {
-        await child.stop();
+      } catch (error) {
+        failed = true;
+        failure = error;
       }
+      // The turn settles only once the process is gone, and then its whole stderr is known.
+      await child.stop();
+      if (failed) throw child.withFinalTail(failure);
       return;
     }
     const release = await this.#lock.acquire(signal).catch(() => {
@@ -179,9 +191,12 @@ export class ProcessAgent implements Agent, AsyncDisposable {
       } catch (error) {
         // A reported error leaves the process in step; anything else (timeout, cancel, bad
         // output, exit) may not, so the next turn gets a fresh process.
-        if (reported.has(error as object)) child.setIdle(true);
-        else await child.stop();
-        throw error;
+        if (reported.has(error as object)) {
+          child.setIdle(true);
+          throw error;
+        }
+        await child.stop();
+        throw child.withFinalTail(error);
       }
     } finally {
       release();

@@ -2,8 +2,11 @@ import { createEvent, textOf, type Event, type InvocationContext } from '@ferrit
 
 /** The message a target receives for each turn (one JSON line, or one WebSocket message). */
 export interface TargetInputMessage {
+  /** Always `input`. */
   type: 'input';
+  /** The text of the user's message (text parts only, thoughts left out). */
   input: string;
+  /** Where the turn happens, and the merged state the agent sees. */
   context: {
     sessionId: string;
     userId: string;

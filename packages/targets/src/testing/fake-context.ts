@@ -2,9 +2,13 @@ import { resolveRunConfig, userContent, type Agent, type InvocationContext } fro
 
 /** Options of {@link fakeContext}. */
 export interface FakeContextOptions {
+  /** The context's signal (default: one that never aborts). */
   signal?: AbortSignal;
+  /** The state the agent sees (default empty). */
   state?: Record<string, unknown>;
+  /** Default `s1`. */
   sessionId?: string;
+  /** Default `u1`. */
   userId?: string;
 }
 

@@ -38,6 +38,8 @@ beforeAll(async () => {
           return;
         case 'garbage':
           return socket.send('this is not json');
+        case 'huge':
+          return send({ type: 'final', output: 'x'.repeat(2 * 1024 * 1024) });
         case 'token':
           return send({ type: 'final', output: String(token) });
         default:
@@ -99,6 +101,30 @@ describe('WebSocketAgent', () => {
     expect(error.message).toContain('the connection closed (code 1006');
     const events = await turn(target, 'again');
     expect(textOf(events.at(-1)!.content)).toBe('you said: again');
+    expect(opened).toBe(2);
+  });
+
+  it('reconnects when the connection dropped between turns', async () => {
+    await using target = new WebSocketAgent({ name: 'live', url });
+    await turn(target, 'hello');
+    // The server goes away; its 'close' comes once the agent has seen the closing handshake.
+    await Promise.all(
+      [...sockets].map((socket) => {
+        const closed = new Promise((resolve) => socket.once('close', resolve));
+        socket.close(1001, 'going away');
+        return closed;
+      }),
+    );
+    const events = await turn(target, 'again');
+    expect(textOf(events.at(-1)!.content)).toBe('you said: again');
+    expect(opened).toBe(2);
+  });
+
+  it('refuses a message over maxMessageBytes and starts a fresh connection', async () => {
+    await using target = new WebSocketAgent({ name: 'live', url });
+    const error = await failure(target, 'huge');
+    expect(error.message).toContain('Max payload size exceeded');
+    await turn(target, 'fine');
     expect(opened).toBe(2);
   });
 

@@ -33,7 +33,9 @@ export interface WebSocketReconnectConfig {
 
 /** Configuration of a {@link WebSocketAgent}. */
 export interface WebSocketAgentConfig {
+  /** The agent's name in the agent tree (the author of its events). */
   name: string;
+  /** What the agent does, for transfers and humans. */
   description?: string;
   /** `ws://` or `wss://` endpoint; `${VAR}` is substituted from the environment. */
   url: string;
@@ -67,9 +69,13 @@ const DEFAULT_TIMEOUT_MS = 120_000;
  * ```
  */
 export class WebSocketAgent implements Agent, AsyncDisposable {
+  /** The agent's name in the agent tree. */
   readonly name: string;
+  /** What the agent does. */
   readonly description: string;
+  /** Always empty: the peer behind the agent is one agent. */
   readonly subAgents: readonly Agent[] = [];
+  /** Set by the runner when the agent sits under another one. */
   parentAgent?: Agent | undefined;
   readonly #label: string;
   readonly #url: string;
@@ -109,6 +115,9 @@ export class WebSocketAgent implements Agent, AsyncDisposable {
       );
     }
     this.#maxMessageBytes = config.maxMessageBytes ?? 1024 * 1024;
+    if (!Number.isInteger(this.#maxMessageBytes) || this.#maxMessageBytes < 1) {
+      throw new InvalidArgumentError(`${this.#label}: maxMessageBytes must be a positive integer`);
+    }
   }
 
   /** Connections opened so far (1 while one connection has served every turn). */
@@ -184,12 +193,17 @@ export class WebSocketAgent implements Agent, AsyncDisposable {
     for (let attempt = 1; ; attempt++) {
       try {
         const socket = await this.#open(url, headers, signal);
+        if (this.#closed) {
+          // close() ran while this connection was opening: it must not outlive the agent.
+          socket.terminate();
+          throw new TargetError(`${this.#label}: the agent is closed`);
+        }
         this.#socket = socket;
         this.#connections += 1;
         this.#messages = 0;
         return socket;
       } catch (error) {
-        if (signal.aborted || attempt >= this.#attempts) throw error;
+        if (signal.aborted || this.#closed || attempt >= this.#attempts) throw error;
         await abortableDelay(this.#backoffMs * 2 ** (attempt - 1), signal);
       }
     }
@@ -218,11 +232,16 @@ export class WebSocketAgent implements Agent, AsyncDisposable {
       socket.once('open', () => {
         signal.removeEventListener('abort', onAbort);
         socket.removeAllListeners('error');
-        socket.on('error', () => undefined); // reported through 'close'
+        // An error (an oversized message, a protocol violation) is followed by 'close', which
+        // reports it.
+        let failure: Error | undefined;
+        socket.on('error', (error) => (failure ??= error));
         socket.on('message', (data: WebSocket.RawData, isBinary) =>
           this.#onMessage(socket, data, isBinary),
         );
-        socket.on('close', (code, reason) => this.#onClose(socket, code, reason.toString()));
+        socket.on('close', (code, reason) =>
+          this.#onClose(socket, code, reason.toString(), failure),
+        );
         resolve(socket);
       });
     });
@@ -237,12 +256,14 @@ export class WebSocketAgent implements Agent, AsyncDisposable {
     if (parseOutputMessage(text)?.type !== 'other') this.#drop();
   }
 
-  #onClose(socket: WebSocket, code: number, reason: string): void {
+  #onClose(socket: WebSocket, code: number, reason: string, failure: Error | undefined): void {
     if (socket !== this.#socket) return;
     this.#socket = undefined;
+    const why = [reason ? preview(reason) : '', failure?.message ?? ''].filter(Boolean).join(', ');
     this.#listener?.onClose(
       new TargetError(
-        `${this.#label}: the connection closed (code ${code}${reason ? `, ${preview(reason)}` : ''}) before a final message (after message ${this.#messages})`,
+        `${this.#label}: the connection closed (code ${code}${why ? `, ${why}` : ''}) before a final message (after message ${this.#messages})`,
+        failure ? { cause: failure } : {},
       ),
     );
   }
