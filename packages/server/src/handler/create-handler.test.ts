@@ -4,12 +4,16 @@ import { HttpError } from '../http/http-error.js';
 import { createHandler } from './create-handler.js';
 import { Runner } from '@ferrite/runner';
 import { InMemorySessionService } from '@ferrite/session';
+import { untilAborted } from '@ferrite/core/testing';
 import {
   echoAgent,
+  eventually,
   makeRunner,
   message,
   postJson,
+  scriptAgent,
   startServer,
+  text,
 } from '../testing/server-fixtures.js';
 
 describe('createHandler routes', () => {
@@ -194,6 +198,36 @@ describe('createHandler routes', () => {
       body: JSON.stringify({ state_delta: { mood: 'bright' } }),
     });
     expect(((await patched.json()) as Session).state).toMatchObject({ mood: 'bright' });
+  });
+
+  it('POST /run cancels the run when the client goes away', async () => {
+    let observedAbort = false;
+    let started = false;
+    const agent = scriptAgent('waiting', async function* (context) {
+      started = true;
+      await untilAborted(context.signal).catch(() => (observedAbort = true));
+      yield text('too late');
+    });
+    const runner = makeRunner(agent);
+    await using server = await startServer({ apps: runner });
+    const controller = new AbortController();
+    const pending = postJson(
+      `${server.url}/run`,
+      { appName: 'app', userId: 'u1', sessionId: 's1', newMessage: message('hi') },
+      { signal: controller.signal },
+    ).catch((error: unknown) => error);
+    await eventually(() => started);
+    controller.abort();
+    await pending;
+    await eventually(() => observedAbort);
+    // Give a wrongly surviving run the time to store its last event.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const session = await runner.sessionService.getSession({
+      appName: 'app',
+      userId: 'u1',
+      sessionId: 's1',
+    });
+    expect(session?.events.map((e) => e.author)).toEqual(['user']);
   });
 
   it('rejects bad input with 400, unknown routes and apps with 404, wrong methods with 405', async () => {
