@@ -15,7 +15,8 @@ import { measure, ratio, report, type Measurement } from './harness.js';
 const url = process.env.FERRITE_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `ferrite_bench_${randomBytes(4).toString('hex')}`;
 const POOL_SIZE = 10;
-const APPENDS = 2_000;
+const APPENDS = 500;
+const ROUNDS = 8;
 
 const sessions = new PostgresSessionService({
   connectionString: url,
@@ -81,26 +82,34 @@ try {
         }),
       ),
     );
-    const baseline = await throughput(
-      `raw pg INSERT … RETURNING, ${concurrency} concurrent`,
-      concurrency,
-      APPENDS,
-      (worker, i) =>
-        raw.query(
-          'INSERT INTO "' +
-            schema +
-            '".raw_events (session_id, event) VALUES ($1, $2::jsonb) RETURNING seq',
-          [`c${concurrency}-s${worker}`, JSON.stringify(sampleEvent(i))],
-        ),
-    );
-    const appends = await throughput(
-      `appendEvent, ${concurrency} concurrent sessions`,
-      concurrency,
-      APPENDS,
-      (worker, i) => sessions.appendEvent({ session: open[worker]!, event: sampleEvent(i) }),
-    );
-    // The session objects gather every appended event; keep memory flat between rounds.
-    for (const session of open) session.events.length = 0;
+    // Alternating rounds, best of each, so drifting load on a shared machine hits both alike.
+    let baseline: Measurement | undefined;
+    let appends: Measurement | undefined;
+    for (let round = 0; round < ROUNDS; round++) {
+      const rawRound = await throughput(
+        `raw pg INSERT … RETURNING, ${concurrency} concurrent`,
+        concurrency,
+        APPENDS,
+        (worker, i) =>
+          raw.query(
+            'INSERT INTO "' +
+              schema +
+              '".raw_events (session_id, event) VALUES ($1, $2::jsonb) RETURNING seq',
+            [`c${concurrency}-s${worker}`, JSON.stringify(sampleEvent(i))],
+          ),
+      );
+      const appendRound = await throughput(
+        `appendEvent, ${concurrency} concurrent sessions`,
+        concurrency,
+        APPENDS,
+        (worker, i) => sessions.appendEvent({ session: open[worker]!, event: sampleEvent(i) }),
+      );
+      // The session objects gather every appended event; keep memory flat between rounds.
+      for (const session of open) session.events.length = 0;
+      if (!baseline || rawRound.microsPerOp < baseline.microsPerOp) baseline = rawRound;
+      if (!appends || appendRound.microsPerOp < appends.microsPerOp) appends = appendRound;
+    }
+    if (!baseline || !appends) throw new Error('no rounds measured');
     appendRows.push(baseline, appends);
     appendRatios[`appendEvent throughput / raw INSERT, ${concurrency} concurrent (goal ≥ 0.5)`] =
       ratio(baseline, appends);
@@ -119,7 +128,7 @@ try {
   const contended = await throughput(
     'appendEvent, 32 sessions of 4 users writing user: keys',
     32,
-    APPENDS,
+    APPENDS * 4,
     (worker, i) => {
       const event = sampleEvent(i);
       event.actions.stateDelta['user:lastSeen'] = i;

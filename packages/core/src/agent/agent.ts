@@ -8,8 +8,11 @@ import type { InvocationContext } from './invocation-context.js';
  * them and emits them.
  */
 export interface Agent {
+  /** Unique within the agent tree; transfers and event authors refer to it. */
   readonly name: string;
+  /** What the agent does, shown to other agents deciding on a transfer. */
   readonly description: string;
+  /** The agents this one may hand over to (or runs, for workflow agents). */
   readonly subAgents: readonly Agent[];
   /** Set by the runner (or a parent agent) to the agent that holds this one. */
   parentAgent?: Agent | undefined;

@@ -10,8 +10,11 @@ import type { ResolvedRunConfig } from '../run/run-config.js';
  * `set` is visible at once and is recorded into the `stateDelta` of the agent's next event.
  */
 export interface StateView {
+  /** The current value of a key of any scope, pending writes included. */
   get<TValue = unknown>(key: string): TValue | undefined;
+  /** True when the key has a value, pending writes included. */
   has(key: string): boolean;
+  /** Writes a key (its prefix picks the scope); it is stored with the agent's next event. */
   set(key: string, value: unknown): void;
   /** A copy of the whole merged state, pending writes included. */
   toObject(): Record<string, unknown>;
@@ -21,14 +24,19 @@ export interface StateView {
 
 /** The session's artifacts, with saves recorded into the next event's `artifactDelta`. */
 export interface ScopedArtifacts {
+  /** Saves a new version and records it for the next event's `artifactDelta`. */
   save(
     filename: string,
     artifact: Part,
     options?: { customMetadata?: Record<string, unknown> },
   ): Promise<number>;
+  /** The given version, or the latest; undefined when unknown. */
   load(filename: string, version?: number): Promise<Part | undefined>;
+  /** The session's artifact names with the user's `user:` names, sorted. */
   list(): Promise<string[]>;
+  /** The versions of one artifact, ascending. */
   versions(filename: string): Promise<number[]>;
+  /** What is known of one version (the latest without one). */
   info(filename: string, version?: number): Promise<ArtifactVersion | undefined>;
   /** Takes the saves not yet attached to an event (the runner calls this). */
   takeDelta(): Record<string, number>;
@@ -52,6 +60,7 @@ export interface InvocationContext {
   readonly branch?: string;
   readonly state: StateView;
   readonly artifacts?: ScopedArtifacts;
+  /** The user's long-term memory, when the runner has a memory service. */
   readonly memory?: { search(query: string, limit?: number): Promise<MemoryEntry[]> };
   /** Memories the runner preloaded for this user message. */
   readonly memories: readonly MemoryEntry[];
@@ -59,6 +68,7 @@ export interface InvocationContext {
   countModelCall(): void;
   /** Ends the invocation after the current event: no more events, no further transfer. */
   endInvocation(): void;
+  /** True once {@link InvocationContext.endInvocation} was called. */
   readonly ended: boolean;
   /** The same context for another agent or branch (workflow agents use this for children). */
   withAgent(agent: Agent, options?: { branch?: string }): InvocationContext;

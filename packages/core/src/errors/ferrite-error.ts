@@ -16,9 +16,12 @@ export interface FerriteErrorOptions {
  *
  * @example
  * ```ts
- * try { await runner.runAsync(...) } catch (e) {
- *   if (SessionNotFoundError.isInstance(e)) { ... }
- *   else if (FerriteError.isInstance(e)) console.error(e.code, e.message);
+ * try {
+ *   await sessions.createSession({ appName: 'shop', userId: 'ana', sessionId: 'cart' });
+ * } catch (error) {
+ *   if (SessionExistsError.isInstance(error)) console.log('already there');
+ *   else if (FerriteError.isInstance(error)) console.error(error.code, error.message);
+ *   else throw error;
  * }
  * ```
  */

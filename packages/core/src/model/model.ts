@@ -52,6 +52,8 @@ export interface GenerateOptions {
 
 /** A language model provider. */
 export interface Model {
+  /** The provider's model name, as shown in logs and traces. */
   readonly name: string;
+  /** Streams the answer to one request as {@link ModelResponse}s (see there for the order). */
   generate(request: ModelRequest, options: GenerateOptions): AsyncIterable<ModelResponse>;
 }

@@ -25,7 +25,9 @@ export interface ToolContext {
 
 /** Something the model can call. */
 export interface Tool {
+  /** The name the model calls the tool by; unique among an agent's tools. */
   readonly name: string;
+  /** Tells the model when to call the tool. */
   readonly description: string;
   /** JSON Schema of the arguments object. */
   readonly parameters?: JsonSchema;

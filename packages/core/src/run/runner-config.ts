@@ -13,6 +13,7 @@ type MaybePromise<T> = T | Promise<T>;
  * Hooks around a run, called in registration order, each seeing the previous one's output.
  */
 export interface Plugin {
+  /** Names the plugin in errors and logs. */
   readonly name: string;
   /** Returning a Content ends the run with one stored event authored by the root agent. */
   beforeRun?(context: InvocationContext): MaybePromise<Content | undefined | void>;
@@ -23,6 +24,7 @@ export interface Plugin {
   ): MaybePromise<Content | undefined | void>;
   /** Returning an Event replaces it (its id, invocationId and timestamp are kept). */
   onEvent?(context: InvocationContext, event: Event): MaybePromise<Event | undefined | void>;
+  /** Runs after the last event of a run that did not fail. */
   afterRun?(context: InvocationContext): MaybePromise<void>;
 }
 

@@ -41,6 +41,7 @@ export interface ArtifactVersion {
 export interface ArtifactService {
   /** Returns the new version: 0 for the first save, then one more per save. */
   saveArtifact(options: SaveArtifactOptions): Promise<number>;
+  /** The given version, or the latest without one; undefined when unknown. */
   loadArtifact(options: LoadArtifactOptions): Promise<Part | undefined>;
   /** Sorted, unique; includes the user's `user:` names. */
   listArtifactKeys(options: ArtifactScope): Promise<string[]>;
@@ -48,5 +49,6 @@ export interface ArtifactService {
   deleteArtifact(options: ArtifactFileOptions): Promise<void>;
   /** Ascending; `[]` for an unknown name. */
   listVersions(options: ArtifactFileOptions): Promise<number[]>;
+  /** What is known of one version (the latest without one); undefined when unknown. */
   getArtifactVersion?(options: LoadArtifactOptions): Promise<ArtifactVersion | undefined>;
 }

@@ -31,11 +31,14 @@ export interface SearchMemoryResult {
 export interface MemoryService {
   /** Remembers the session's text events; re-adding adds nothing twice. */
   addSessionToMemory(session: Session): Promise<void>;
+  /** The user's memories that best match `query`, best first (default limit 10). */
   searchMemory(options: SearchMemoryOptions): Promise<SearchMemoryResult>;
 }
 
 /** Turns texts into vectors for semantic memory. */
 export interface Embedder {
+  /** Length of every vector this embedder returns. */
   readonly dimensions: number;
+  /** One vector per text, in the order of `texts`. */
   embed(texts: string[], options?: { signal?: AbortSignal }): Promise<number[][]>;
 }

@@ -57,9 +57,11 @@ export interface AppendEventOptions {
 
 /** Stores sessions, their events and the app, user and session state tiers (SPEC §3). */
 export interface SessionService {
+  /** Creates a session (a fresh UUID when no id is given); an existing id is {@link SessionExistsError}. */
   createSession(options: CreateSessionOptions): Promise<Session>;
   /** Undefined when the session does not exist. */
   getSession(options: GetSessionOptions): Promise<Session | undefined>;
+  /** One page of sessions without their events, newest `lastUpdateTime` first. */
   listSessions(options: ListSessionsOptions): Promise<ListSessionsResult>;
   /** Idempotent; the app and user tiers stay. */
   deleteSession(options: DeleteSessionOptions): Promise<void>;

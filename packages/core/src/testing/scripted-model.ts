@@ -37,6 +37,7 @@ export interface ScriptedModelOptions {
  * ```
  */
 export class ScriptedModel implements Model {
+  /** `'scripted'` unless the options name it. */
   readonly name: string;
   /** Every request received, in order. */
   readonly requests: ModelRequest[] = [];
@@ -64,6 +65,7 @@ export class ScriptedModel implements Model {
     this.#turns.push(...turns);
   }
 
+  /** Answers with the next scripted turn; a {@link ModelError} once the script is used up. */
   async *generate(request: ModelRequest, options: GenerateOptions): AsyncGenerator<ModelResponse> {
     this.#calls += 1;
     if (this.#recordRequests) this.requests.push(structuredClone(request));

@@ -42,6 +42,11 @@ describe('isFinalResponse', () => {
       isFinalResponse(createEvent({ content: call, actions: { skipSummarization: true } })),
     ).toBe(true);
     expect(isFinalResponse(createEvent({ content: call, longRunningToolIds: ['c'] }))).toBe(true);
+    // As in ADK, these two win over `partial`.
+    expect(
+      isFinalResponse(createEvent({ partial: true, actions: { skipSummarization: true } })),
+    ).toBe(true);
+    expect(isFinalResponse(createEvent({ content: call, longRunningToolIds: [] }))).toBe(false);
     expect(getFunctionCalls(createEvent({ content: call }))).toHaveLength(1);
   });
 });

@@ -7,6 +7,7 @@ export interface SessionMigration {
   version: number;
   /** A short description, stored with the version. */
   description: string;
+  /** Applies this step; it runs in the migration's transaction. */
   // Kysely migrations take an untyped Kysely: the tables they create are not in any type yet.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   up(db: Kysely<any>, schema: SessionSchema): Promise<void>;

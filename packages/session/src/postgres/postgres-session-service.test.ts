@@ -3,6 +3,7 @@ import {
   createEvent,
   InternalError,
   InvalidArgumentError,
+  SessionExistsError,
   userContent,
   type Event,
 } from '@ferrite/core';
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresSessionService } from './postgres-session-service.js';
 import { SessionQueries } from './session-queries.js';
 import { SessionSchema } from './schema.js';
+import { decodeSessionCursor } from '../validation/session-cursor.js';
 import {
   adminQuery,
   dropSchema,
@@ -283,6 +285,25 @@ describe('connection failures', () => {
     }
   });
 
+  it('reports a connection string that is not a URL as invalid_argument, without the password', async () => {
+    const service = new PostgresSessionService({
+      // An unencoded '#' ends the URL early: a common way to break a connection string.
+      connectionString: 'postgres://postgres:pa#ss@127.0.0.1:5432/test',
+      schema: randomSchema(),
+    });
+    try {
+      const error = await expectFerriteError(
+        service.getSession({ appName: 'a', userId: 'u', sessionId: 's' }),
+        InvalidArgumentError,
+      );
+      expect(error.message).toContain('getSession (automatic migration)');
+      expect(error.message).not.toContain('pa#ss');
+      expect(error.cause).toBeDefined();
+    } finally {
+      await service.close();
+    }
+  });
+
   it('survives idle connections dropped by the server, in its own pool and in a given one', async () => {
     const applicationName = `ferrite_drop_${Date.now()}`;
     const url = `${POSTGRES_URL}?application_name=${applicationName}`;
@@ -309,6 +330,24 @@ describe('connection failures', () => {
       await given.close();
       await givenPool.end();
     }
+  });
+});
+
+describe('driver errors', () => {
+  const { service } = newService();
+
+  it('turns the unique violation of a duplicate create into SessionExistsError with the cause', async () => {
+    const appName = randomAppName();
+    await service.createSession({ appName, userId: 'u', sessionId: 's', state: { 'user:a': 1 } });
+    const error = await expectFerriteError(
+      service.createSession({ appName, userId: 'u', sessionId: 's', state: { 'user:a': 2 } }),
+      SessionExistsError,
+    );
+    expect((error.cause as { code?: string }).code).toBe('23505');
+    // The failed statement merged nothing into the user tier.
+    expect((await service.getSession({ appName, userId: 'u', sessionId: 's' }))?.state).toEqual({
+      'user:a': 1,
+    });
   });
 });
 
@@ -496,9 +535,47 @@ describe('reads', () => {
           `EXPLAIN (ANALYZE, FORMAT JSON) ${compiled.sql}`,
           [...compiled.parameters],
         );
-        const rowsRead = maxEventRows(plan[0]?.['QUERY PLAN'], `${schema}`);
+        const rowsRead = maxRowsOf(plan[0]?.['QUERY PLAN'], 'events', schema);
         expect(rowsRead).toBeGreaterThan(0);
         expect(rowsRead).toBeLessThanOrEqual(20);
+      }
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('pages by keyset: a later page reads only its own rows of sessions, with no OFFSET', async () => {
+    const app = randomAppName();
+    await adminQuery(
+      `INSERT INTO "${schema}".sessions (app_name, user_id, id, state, revision, create_time, update_time)
+       SELECT $1, 'u' || (n % 7), 's' || n, '{}'::jsonb, 0, n, n FROM generate_series(1, 5000) AS n`,
+      [app],
+    );
+    await adminQuery(`ANALYZE "${schema}".sessions`);
+    let cursor: string | undefined;
+    const seen: string[] = [];
+    for (let page = 0; page < 20; page++) {
+      const result = await service.listSessions({ appName: app, limit: 10, cursor });
+      seen.push(...result.sessions.map((s) => s.id));
+      cursor = result.nextCursor;
+    }
+    expect(seen).toEqual(Array.from({ length: 200 }, (_, i) => `s${5000 - i}`));
+    const queries = new SessionQueries(new SessionSchema(schema, ''));
+    const db = new Kysely<Record<string, never>>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: POSTGRES_URL }) }),
+    });
+    try {
+      for (const userId of [undefined, 'u3']) {
+        // The service asks for one row more than the page, to know whether another page follows.
+        const compiled = queries.list(app, userId, decodeSessionCursor(cursor), 11).compile(db);
+        expect(compiled.sql).not.toMatch(/OFFSET/i);
+        const plan = await adminQuery<{ 'QUERY PLAN': unknown }>(
+          `EXPLAIN (ANALYZE, FORMAT JSON) ${compiled.sql}`,
+          [...compiled.parameters],
+        );
+        const rowsRead = maxRowsOf(plan[0]?.['QUERY PLAN'], 'sessions', schema);
+        expect(rowsRead).toBeGreaterThan(0);
+        expect(rowsRead).toBeLessThanOrEqual(11);
       }
     } finally {
       await db.destroy();
@@ -512,15 +589,15 @@ describe('reads', () => {
   });
 });
 
-/** The most rows any plan node scanning the events table produced. */
-function maxEventRows(plan: unknown, schema: string): number {
+/** The most rows any plan node scanning `table` produced. */
+function maxRowsOf(plan: unknown, table: string, schema: string): number {
   let max = 0;
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(visit);
     if (typeof node !== 'object' || node === null) return;
     const record = node as Record<string, unknown>;
     if (
-      record['Relation Name'] === 'events' &&
+      record['Relation Name'] === table &&
       (record.Schema === undefined || record.Schema === schema)
     ) {
       max = Math.max(max, Number(record['Actual Rows'] ?? 0) * Number(record['Actual Loops'] ?? 1));

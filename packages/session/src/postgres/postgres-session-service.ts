@@ -139,6 +139,10 @@ export class PostgresSessionService implements SessionService, AsyncDisposable {
    * to run from several processes at once (a lock serialises them, a version table records them).
    */
   async migrate(options: MigrateOptions = {}): Promise<MigrateResult> {
+    return this.#migrate(options, 'migrate');
+  }
+
+  async #migrate(options: MigrateOptions, operation: string): Promise<MigrateResult> {
     this.#assertOpen();
     const migrator = new Migrator({
       db: this.#db,
@@ -159,9 +163,9 @@ export class PostgresSessionService implements SessionService, AsyncDisposable {
         outcome = await migrator.migrateTo(migrationName(target));
       }
     } catch (error) {
-      throw this.#wrap(error, 'migrate');
+      throw this.#wrap(error, operation);
     }
-    if (outcome.error !== undefined) throw this.#wrap(outcome.error, 'migrate');
+    if (outcome.error !== undefined) throw this.#wrap(outcome.error, operation);
     const applied = (outcome.results ?? [])
       .filter((r) => r.status === 'Success' && r.direction === 'Up')
       .map((r) => versionOf(r.migrationName));
@@ -173,12 +177,13 @@ export class PostgresSessionService implements SessionService, AsyncDisposable {
         ...migrations.filter((m) => m.executedAt).map((m) => versionOf(m.name)),
       );
     } catch (error) {
-      throw this.#wrap(error, 'migrate');
+      throw this.#wrap(error, operation);
     }
     if (options.toVersion === undefined) this.#migrated = true;
     return { applied, version };
   }
 
+  /** Creates a session and merges its `app:`/`user:` keys into their tiers, in one statement. */
   async createSession(options: CreateSessionOptions): Promise<Session> {
     const appName = validateName('appName', options.appName);
     const userId = validateName('userId', options.userId);
@@ -206,6 +211,7 @@ export class PostgresSessionService implements SessionService, AsyncDisposable {
     };
   }
 
+  /** Reads a session with the current tiers and only the events it returns, in one statement. */
   async getSession(options: GetSessionOptions): Promise<Session | undefined> {
     const appName = validateName('appName', options.appName);
     const userId = validateName('userId', options.userId);
@@ -229,6 +235,7 @@ export class PostgresSessionService implements SessionService, AsyncDisposable {
     };
   }
 
+  /** One keyset-paginated page of sessions (no `OFFSET`), with the tiers they show. */
   async listSessions(options: ListSessionsOptions): Promise<ListSessionsResult> {
     const appName = validateName('appName', options.appName);
     const userId =
@@ -269,6 +276,7 @@ export class PostgresSessionService implements SessionService, AsyncDisposable {
     return result;
   }
 
+  /** Deletes a session and, by cascade, its events; idempotent. */
   async deleteSession(options: DeleteSessionOptions): Promise<void> {
     const appName = validateName('appName', options.appName);
     const userId = validateName('userId', options.userId);
@@ -276,6 +284,10 @@ export class PostgresSessionService implements SessionService, AsyncDisposable {
     await this.#run('deleteSession', this.#queries.delete({ appName, userId, sessionId }));
   }
 
+  /**
+   * Stores the event if `session.revision` is current, in one statement (see the package
+   * README); a stale revision writes nothing and throws {@link StaleSessionError}.
+   */
   async appendEvent(options: AppendEventOptions): Promise<Event> {
     const { session, event } = options;
     const appName = validateName('appName', session.appName);
@@ -378,11 +390,12 @@ export class PostgresSessionService implements SessionService, AsyncDisposable {
 
   async #ready(operation: string): Promise<void> {
     if (this.#migrated || !this.#autoMigrate) return;
-    this.#migration ??= this.migrate().then(
+    // A failed run is forgotten, so the next call tries again (the server may be back).
+    this.#migration ??= this.#migrate({}, `${operation} (automatic migration)`).then(
       () => undefined,
       (error: unknown) => {
         this.#migration = undefined;
-        throw this.#wrap(error, `${operation} (automatic migration)`);
+        throw error;
       },
     );
     await this.#migration;

@@ -99,6 +99,14 @@ export function toStoreError(
   endpoint: StoreEndpoint,
 ): FerriteError {
   if (FerriteError.isInstance(error)) return error;
+  // The driver's URL parser rejects the connection string; its `input` holds the password, so
+  // nothing of it goes into the message.
+  if ((error as { code?: unknown } | null)?.code === 'ERR_INVALID_URL') {
+    return new InvalidArgumentError(
+      `${operation}: the PostgreSQL connection string is not a valid URL (characters such as # / @ : in the password must be percent-encoded)`,
+      { cause: error },
+    );
+  }
   const { code, constraint, message } = (error ?? {}) as {
     code?: unknown;
     constraint?: unknown;
