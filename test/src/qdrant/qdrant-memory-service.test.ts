@@ -226,6 +226,57 @@ function qdrantSuite(label: string, target: QdrantTarget): void {
       );
     });
 
+    it("splits a session of large events into upserts under Qdrant's default request limit", async () => {
+      const collection = collectionName();
+      const app = appName();
+      // 200 events of 100 KB: one 256-point upsert would carry about 40 MB (content and text),
+      // over Qdrant's default limit of 32 MiB per request.
+      const filler = 'lorem ipsum dolor sit amet '.repeat(3_800);
+      const events = Array.from({ length: 200 }, (_, index) =>
+        textEvent(`report ${index} ${filler}`),
+      );
+      const before = target.standIn?.().requests.length ?? 0;
+      await memory(collection).addSessionToMemory(session(app, 'large', events));
+      expect((await client().count(collection, { exact: true })).count).toBe(200);
+      if (target.standIn) {
+        const upserts = target
+          .standIn()
+          .requests.slice(before)
+          .filter((request) => request.path === `/collections/${collection}/points`);
+        expect(upserts.length).toBeGreaterThanOrEqual(3);
+        for (const upsert of upserts) expect(upsert.bytes).toBeLessThanOrEqual(16 * 1024 * 1024);
+      }
+      const { memories } = await memory(collection).searchMemory({
+        appName: app,
+        userId: 'u1',
+        query: 'report 7',
+        limit: 1,
+      });
+      expect(textOf(memories[0]!.content).startsWith('report 7 ')).toBe(true);
+    });
+
+    it('finds nothing for a blank query or one without words, and ignores case and punctuation', async () => {
+      const service = memory(collectionName());
+      const app = appName();
+      await service.addSessionToMemory(
+        session(app, 's1', [
+          textEvent('Hello, World! Café-au-lait?'),
+          textEvent('unrelated shopping list'),
+        ]),
+      );
+      for (const query of ['', '   ', '   ...   ', '?!']) {
+        expect(
+          (await service.searchMemory({ appName: app, userId: 'u1', query })).memories,
+        ).toEqual([]);
+      }
+      const { memories } = await service.searchMemory({
+        appName: app,
+        userId: 'u1',
+        query: 'HELLO world café',
+      });
+      expect(textOf(memories[0]!.content)).toBe('Hello, World! Café-au-lait?');
+    });
+
     it('creates the collection and keyword indexes once, even when first uses race', async () => {
       const collection = collectionName();
       const app = appName();
@@ -241,6 +292,17 @@ function qdrantSuite(label: string, target: QdrantTarget): void {
       expect(info.payload_schema['appName']?.data_type).toBe('keyword');
       expect(info.payload_schema['userId']?.data_type).toBe('keyword');
       expect((await client().count(collection, { exact: true })).count).toBe(4);
+    });
+
+    it('adds the payload indexes to an existing collection that lacks them', async () => {
+      const collection = collectionName();
+      await client().createCollection(collection, { vectors: { size: 256, distance: 'Cosine' } });
+      await memory(collection).addSessionToMemory(
+        session(appName(), 's1', [textEvent('indexed later')]),
+      );
+      const info = await client().getCollection(collection);
+      expect(info.payload_schema['appName']?.data_type).toBe('keyword');
+      expect(info.payload_schema['userId']?.data_type).toBe('keyword');
     });
 
     it('refuses a collection whose vector size differs from the embedder', async () => {

@@ -90,6 +90,48 @@ describe('Qdrant stand-in protocol', () => {
     expect(info.config.params.vectors).toEqual({ size: 2, distance: 'Cosine' });
   });
 
+  it('stores 32-bit floats and leaves vectors of nearly unit length as they are, as Qdrant does', async () => {
+    await client.createCollection('f32', { vectors: { size: 2, distance: 'Cosine' } });
+    await client.upsert('f32', {
+      wait: true,
+      points: [
+        { id: 1, vector: [3, 4] },
+        // Squared length within 1e-6 of 1: Qdrant skips the division, so the score exceeds 1.
+        { id: 2, vector: [1.0000004, 0] },
+        { id: 3, vector: [0, 0] },
+      ],
+    });
+    const stored = await client.retrieve('f32', { ids: [1, 2, 3], with_vector: true });
+    expect(stored.map((point) => point.vector)).toEqual([
+      [Math.fround(0.6), Math.fround(0.8)],
+      [Math.fround(1.0000004), 0],
+      [0, 0],
+    ]);
+    const found = await client.query('f32', { query: [2, 0] });
+    expect(found.points.map((point) => [point.id, point.score])).toEqual([
+      [2, Math.fround(1.0000004)],
+      [1, Math.fround(0.6)],
+      [3, 0],
+    ]);
+  });
+
+  it('refuses validation errors with 422 and bodies over the size limit with 400', async () => {
+    await expect(
+      client.createCollection('bad-size', { vectors: { size: 0, distance: 'Cosine' } }),
+    ).rejects.toMatchObject({ status: 422 });
+    await using small = await startQdrantStandIn({ maxRequestBytes: 1024 });
+    const limited = new QdrantClient({ url: small.url, checkCompatibility: false });
+    await limited.createCollection('c', { vectors: { size: 2, distance: 'Cosine' } });
+    const failure = await limited
+      .upsert('c', { points: [{ id: 1, vector: [1, 0], payload: { text: 'x'.repeat(2000) } }] })
+      .catch((error: unknown) => error);
+    expect(failure).toMatchObject({ status: 400 });
+    expect((failure as { data: { status: { error: string } } }).data.status.error).toMatch(
+      /^Payload error: JSON payload \(\d+ bytes\) is larger than allowed \(limit: 1024 bytes\)\.$/,
+    );
+    expect((await limited.count('c')).count).toBe(0);
+  });
+
   it('checks the api-key header when it has one', async () => {
     await using guarded = await startQdrantStandIn({ apiKey: 'right-key' });
     const wrong = new QdrantClient({

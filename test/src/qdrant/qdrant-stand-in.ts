@@ -7,11 +7,17 @@
  *
  * Faithful to the protocol where the memory service can tell the difference: replies wrapped as
  * `{ result, status: "ok", time }`; errors shaped as Qdrant sends them
- * (`{ status: { error }, time }` with 400, 401, 404 and 409); Cosine collections normalise
- * vectors on insert and score by dot product with the normalised query; filters with
- * `must` / `should` / `must_not` over `match.value` / `match.any`; `score_threshold`, `limit`,
+ * (`{ status: { error }, time }`: 400 for bad input, 401, 404, 409 for an existing collection,
+ * 422 for a validation error); request bodies limited to 32 MiB as Qdrant's default
+ * `max_request_size_mb` (400 `Payload error` beyond); vectors stored as 32-bit floats; Cosine
+ * collections preprocess every vector (stored or query) as Qdrant does, in 32-bit arithmetic:
+ * divided by its length unless its squared length is below `f32::EPSILON` or within 1e-6 of 1,
+ * then score by dot product; filters with `must` / `should` / `must_not` over `match.value` /
+ * `match.any`; `score_threshold` (kept when the score is at least the threshold), `limit`,
  * `offset`, `with_payload`; UUID or unsigned-integer point ids (UUIDs normalised to lower-case
- * hyphenated form); vector size checks. Everything is held in memory and exact (no HNSW).
+ * hyphenated form); vector size checks. Everything is held in memory and exact (no HNSW), and
+ * dot products are summed in order, so scores may differ from Qdrant's SIMD sums in the last
+ * bit of a float.
  *
  * Run it alone with `tsx test/src/qdrant/qdrant-stand-in.ts`: it prints its URL.
  */
@@ -26,13 +32,20 @@ export interface QdrantStandInOptions {
   apiKey?: string;
   /** Port to listen on (default 0: a free one). */
   port?: number;
+  /** Largest request body accepted, in bytes (default 32 MiB, Qdrant's default). */
+  maxRequestBytes?: number;
 }
 
 /** One request the stand-in answered, for tests that check batching. */
 export interface RecordedRequest {
+  /** HTTP method. */
   method: string;
+  /** URL path, without the query. */
   path: string;
+  /** Parsed JSON body (undefined when empty or refused). */
   body: unknown;
+  /** Size of the body in bytes. */
+  bytes: number;
 }
 
 /** A running stand-in. */
@@ -41,6 +54,7 @@ export interface QdrantStandIn extends AsyncDisposable {
   url: string;
   /** Every request answered so far, oldest first. */
   requests: RecordedRequest[];
+  /** Stops the server. */
   close(): Promise<void>;
 }
 
@@ -48,7 +62,7 @@ type PointId = string | number;
 type Payload = Record<string, unknown>;
 interface StoredPoint {
   id: PointId;
-  vector: number[];
+  vector: Float32Array;
   payload: Payload;
   version: number;
 }
@@ -70,6 +84,10 @@ class QdrantHttpError extends Error {
   }
 }
 
+/** Qdrant's default `service.max_request_size_mb`. */
+const DEFAULT_MAX_REQUEST_BYTES = 32 * 1024 * 1024;
+/** `f32::EPSILON`. */
+const F32_EPSILON = 1.1920929e-7;
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 const COLLECTION_NAME = /^[^/\\\0]{1,255}$/;
 
@@ -80,12 +98,19 @@ export async function startQdrantStandIn(
   const collections = new Map<string, Collection>();
   const requests: RecordedRequest[] = [];
 
+  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const server = createServer((request, response) => {
     const started = performance.now();
-    readJson(request)
+    const url = new URL(request.url ?? '/', 'http://stand-in');
+    const recorded: RecordedRequest = {
+      method: request.method ?? 'GET',
+      path: url.pathname,
+      body: undefined,
+      bytes: 0,
+    };
+    requests.push(recorded);
+    readJson(request, maxRequestBytes, recorded)
       .then((body) => {
-        const url = new URL(request.url ?? '/', 'http://stand-in');
-        requests.push({ method: request.method ?? 'GET', path: url.pathname, body });
         if (options.apiKey !== undefined && request.headers['api-key'] !== options.apiKey) {
           throw new QdrantHttpError(
             401,
@@ -162,6 +187,13 @@ function route(
     case 'PUT points':
       upsert(collection, input);
       return update();
+    case 'POST points': {
+      const ids = Array.isArray(input['ids']) ? input['ids'] : [];
+      return ids
+        .map((id) => collection.points.get(String(normaliseId(id))))
+        .filter((point): point is StoredPoint => point !== undefined)
+        .map((point) => present(point, input['with_payload'] ?? true, input['with_vector']));
+    }
     case 'POST points/delete':
       deletePoints(collection, input);
       return update();
@@ -190,7 +222,7 @@ function createCollection(
 ): boolean {
   if (!COLLECTION_NAME.test(name))
     throw new QdrantHttpError(
-      400,
+      422,
       `Validation error in path parameters: [name: invalid collection name]`,
     );
   if (collections.has(name))
@@ -200,8 +232,8 @@ function createCollection(
   const distance = vectors?.distance;
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 1) {
     throw new QdrantHttpError(
-      400,
-      'Validation error in JSON body: [vectors.size: value 0 invalid, must be 1 or larger]',
+      422,
+      `Validation error in JSON body: [vectors.size: value ${String(size)} invalid, must be 1 or larger]`,
     );
   }
   if (
@@ -301,12 +333,7 @@ function upsert(collection: Collection, input: Record<string, unknown>): void {
     }
     const payload =
       point.payload && typeof point.payload === 'object' ? (point.payload as Payload) : {};
-    return {
-      id,
-      vector:
-        collection.distance === 'Cosine' ? normalise(vector as number[]) : (vector as number[]),
-      payload,
-    };
+    return { id, vector: prepare(collection.distance, vector as number[]), payload };
   });
   for (const point of prepared) {
     collection.points.set(String(point.id), { ...point, version: collection.operations });
@@ -355,7 +382,7 @@ function search(
       `Wrong input: Vector dimension error: expected dim: ${collection.size}, got ${vector.length}`,
     );
   }
-  const query = collection.distance === 'Cosine' ? normalise(vector) : vector;
+  const query = prepare(collection.distance, vector);
   const limit = positiveInteger(input['limit'], 10, 'limit');
   const offset =
     input['offset'] === undefined || input['offset'] === null
@@ -395,7 +422,7 @@ function present(
         .map((key: string) => [key, point.payload[key]]),
     );
   } else shown['payload'] = null;
-  shown['vector'] = withVector === true ? point.vector : null;
+  shown['vector'] = withVector === true ? [...point.vector] : null;
   return shown;
 }
 
@@ -469,22 +496,40 @@ function compareIds(a: PointId, b: PointId): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function normalise(vector: number[]): number[] {
-  const norm = Math.sqrt(vector.reduce((sum, value) => sum + value * value, 0));
-  return norm < Number.EPSILON ? vector.slice() : vector.map((value) => value / norm);
+/** A vector as Qdrant stores it: 32-bit floats, preprocessed for Cosine. */
+function prepare(distance: Collection['distance'], vector: number[]): Float32Array {
+  const stored = Float32Array.from(vector);
+  return distance === 'Cosine' ? cosinePreprocess(stored) : stored;
 }
 
-function score(distance: Collection['distance'], a: number[], b: number[]): number {
+/**
+ * Qdrant's Cosine preprocessing, in 32-bit arithmetic: a vector whose squared length is below
+ * `f32::EPSILON` (zero) or within 1e-6 of 1 (already unit length) is kept as it is; any other is
+ * divided by its length.
+ */
+function cosinePreprocess(vector: Float32Array): Float32Array {
+  let squared = 0;
+  for (const value of vector) squared = Math.fround(squared + Math.fround(value * value));
+  if (squared < F32_EPSILON || Math.abs(squared - 1) <= 1e-6) return vector;
+  const length = Math.fround(Math.sqrt(squared));
+  return vector.map((value) => value / length);
+}
+
+/** The score Qdrant reports: dot product for Cosine and Dot, distance for Euclid and Manhattan. */
+function score(distance: Collection['distance'], a: Float32Array, b: Float32Array): number {
   let total = 0;
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     const y = b[i]!;
-    if (distance === 'Euclid') total += (x - y) ** 2;
-    else if (distance === 'Manhattan') total += Math.abs(x - y);
-    else total += x * y;
+    const term =
+      distance === 'Euclid'
+        ? Math.fround((x - y) * (x - y))
+        : distance === 'Manhattan'
+          ? Math.fround(Math.abs(x - y))
+          : Math.fround(x * y);
+    total = Math.fround(total + term);
   }
-  // Qdrant computes in f32; round so scores compare as they would there.
-  return Math.fround(distance === 'Euclid' ? Math.sqrt(total) : total);
+  return distance === 'Euclid' ? Math.fround(Math.sqrt(total)) : total;
 }
 
 function biggerIsBetter(distance: Collection['distance']): boolean {
@@ -503,14 +548,35 @@ function positiveInteger(value: unknown, fallback: number, field: string): numbe
   return value;
 }
 
-async function readJson(request: IncomingMessage): Promise<unknown> {
+/**
+ * Reads a JSON body. Past `limit` bytes the rest is read and dropped, and the request is refused
+ * with the error Qdrant (actix-web's JSON extractor) gives.
+ */
+async function readJson(
+  request: IncomingMessage,
+  limit: number,
+  recorded: RecordedRequest,
+): Promise<unknown> {
   const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
+  let bytes = 0;
+  for await (const chunk of request) {
+    bytes += (chunk as Buffer).length;
+    if (bytes <= limit) chunks.push(chunk as Buffer);
+  }
+  recorded.bytes = bytes;
+  if (bytes > limit) {
+    const declared = Number(request.headers['content-length'] ?? bytes);
+    throw new QdrantHttpError(
+      400,
+      `Payload error: JSON payload (${declared} bytes) is larger than allowed (limit: ${limit} bytes).`,
+    );
+  }
   if (chunks.length === 0) return undefined;
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return undefined;
   try {
-    return JSON.parse(text) as unknown;
+    recorded.body = JSON.parse(text) as unknown;
+    return recorded.body;
   } catch {
     throw new QdrantHttpError(400, 'Format error in JSON body: expected value at line 1 column 1');
   }

@@ -75,6 +75,21 @@ describe('FileArtifactService layout', () => {
     ).toBeUndefined();
   });
 
+  it('gives concurrent saves from two instances on one root distinct versions', async () => {
+    const first = new FileArtifactService({ rootDir });
+    const second = new FileArtifactService({ rootDir });
+    const where = { appName: 'two-writers', userId: 'u1', sessionId: 's1', filename: 'log' };
+    const versions = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        (i % 2 === 0 ? first : second).saveArtifact({ ...where, artifact: { text: `${i}` } }),
+      ),
+    );
+    expect([...versions].sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    for (const [i, version] of versions.entries()) {
+      expect(await second.loadArtifact({ ...where, version })).toEqual({ text: `${i}` });
+    }
+  });
+
   it('hashes names too long to encode and leaves no temporary files behind', async () => {
     const artifacts = new FileArtifactService({ rootDir });
     const where = { appName: 'tidy', userId: 'u1', sessionId: 's1' };

@@ -100,9 +100,7 @@ export class FileArtifactService implements ArtifactService {
     const customMetadata = toStorableMetadata(options.customMetadata);
     if (customMetadata !== undefined) sidecar.customMetadata = customMetadata;
     const sidecarJson = JSON.stringify(sidecar);
-    const bytes = record.part.inlineData
-      ? Buffer.from(record.part.inlineData.data, 'base64')
-      : Buffer.from(record.part.text ?? '', 'utf8');
+    const bytes = record.bytes ?? Buffer.from(record.part.text ?? '', 'utf8');
 
     return this.#guard('save artifact', async () => {
       const directory = await this.#prepareDirectory(scope, filename);

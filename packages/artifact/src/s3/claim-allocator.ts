@@ -6,16 +6,23 @@ import { claimKey } from './s3-keys.js';
 export interface VersionListing {
   /** Ascending. */
   versions: number[];
+  /** Claim markers: the version each claims, its id and when it was written (ms). */
   claims: { version: number; claimId: string; lastModified: number }[];
 }
 
 /** The store operations a {@link ClaimAllocator} needs. */
 export interface ClaimStore {
+  /** Key prefix of the artifact's objects, ending in `/`. */
   filePrefix: string;
+  /** Versions and claims under the prefix, every page. */
   list(filePrefix: string): Promise<VersionListing>;
+  /** Keys starting with `prefix`. */
   listClaims(prefix: string): Promise<string[]>;
+  /** Writes an empty object. */
   put(key: string): Promise<void>;
+  /** True when the object exists. */
   exists(key: string): Promise<boolean>;
+  /** Deletes the object. */
   remove(key: string): Promise<void>;
 }
 

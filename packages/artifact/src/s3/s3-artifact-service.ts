@@ -106,6 +106,7 @@ export class S3ArtifactService implements ArtifactService, AsyncDisposable {
     this.#allocation = allocation;
   }
 
+  /** Stores a new version under the next free number and returns that number (0 for the first). */
   async saveArtifact(options: SaveArtifactOptions): Promise<number> {
     const filePrefix = artifactPrefix(this.#prefix, options);
     const encoded = encodePart(options.artifact, options.customMetadata, Date.now());
@@ -136,6 +137,7 @@ export class S3ArtifactService implements ArtifactService, AsyncDisposable {
     );
   }
 
+  /** The given version, or the latest; undefined when unknown. */
   async loadArtifact(options: LoadArtifactOptions): Promise<Part | undefined> {
     const target = await this.#versionKey(options);
     if (target === undefined) return undefined;
@@ -145,6 +147,7 @@ export class S3ArtifactService implements ArtifactService, AsyncDisposable {
     return decodePart(description, object.body);
   }
 
+  /** What the object's metadata says of the given version (or the latest), from one `HeadObject`. */
   async getArtifactVersion(options: LoadArtifactOptions): Promise<ArtifactVersion | undefined> {
     const target = await this.#versionKey(options);
     if (target === undefined) return undefined;
@@ -154,6 +157,7 @@ export class S3ArtifactService implements ArtifactService, AsyncDisposable {
     return toArtifactVersion(target.version, description, head.contentLength);
   }
 
+  /** Sorted, unique filenames of the session plus the user's `user:` names. */
   async listArtifactKeys(options: ArtifactScope): Promise<string[]> {
     const dirs = artifactDirs(this.#prefix, options);
     const names = new Set<string>();
@@ -173,6 +177,7 @@ export class S3ArtifactService implements ArtifactService, AsyncDisposable {
     return [...names].sort();
   }
 
+  /** Version numbers, ascending; `[]` for an unknown name. */
   async listVersions(options: ArtifactFileOptions): Promise<number[]> {
     return (await this.#listVersions(artifactPrefix(this.#prefix, options))).versions;
   }
@@ -201,6 +206,7 @@ export class S3ArtifactService implements ArtifactService, AsyncDisposable {
     if (this.#ownsClient) this.#client.destroy();
   }
 
+  /** Same as {@link S3ArtifactService.close}, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -51,6 +51,7 @@ export interface ArtifactDirs {
   session: string;
   /** `{prefix}{app}/{user}/user/` */
   user: string;
+  /** True for a session named `user`, whose directory is the user scope's. */
   sessionIsUserDir: boolean;
 }
 

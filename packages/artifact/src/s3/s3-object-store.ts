@@ -14,18 +14,25 @@ import { isNotFound, storeError } from './s3-store-error.js';
 
 /** What a HEAD or GET tells about an object besides its body. */
 export interface ObjectHead {
+  /** User metadata, keys lower-cased. */
   metadata: Record<string, string> | undefined;
+  /** `Content-Type`. */
   contentType: string | undefined;
+  /** `Last-Modified`. */
   lastModified: Date | undefined;
+  /** Body size in bytes. */
   contentLength: number;
 }
 
 /** Options of an {@link S3ObjectStore}. */
 export interface S3ObjectStoreOptions {
+  /** The client to send commands with. */
   client: S3Client;
+  /** The bucket holding every object. */
   bucket: string;
   /** Bodies of at least this many bytes go up as a multipart upload. */
   multipartThreshold: number;
+  /** Bytes per part of a multipart upload. */
   partSize: number;
 }
 
@@ -144,6 +151,7 @@ export class S3ObjectStore {
     }
   }
 
+  /** Deletes one object (S3 answers success for a missing key too). */
   async delete(key: string): Promise<void> {
     try {
       await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: key }));

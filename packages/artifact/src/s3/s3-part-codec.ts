@@ -12,18 +12,27 @@ const HEADER_SAFE = /^[\x21-\x7e]+( [\x21-\x7e]+)*$/;
 
 /** What an object's user metadata says about the part it holds. */
 export interface StoredDescription {
+  /** Which field of the part the object holds. */
   kind: 'inline' | 'text' | 'file';
+  /** The part's mime type. */
   mimeType: string;
+  /** When the version was saved (ms since the epoch). */
   createTime: number;
+  /** Display name of inline data. */
   displayName?: string;
+  /** URI of a file reference (the body is empty). */
   fileUri?: string;
+  /** The caller's custom metadata. */
   customMetadata?: Record<string, unknown>;
 }
 
 /** A part turned into what one S3 object stores. */
 export interface EncodedPart {
+  /** The decoded bytes. */
   body: Buffer;
+  /** `Content-Type` to store. */
   contentType: string;
+  /** User metadata to store (`x-amz-meta-*`). */
   metadata: Record<string, string>;
 }
 
@@ -46,7 +55,7 @@ export function encodePart(
       createTime,
       ...(displayName === undefined ? {} : { displayName }),
     };
-    body = Buffer.from(inlineData.data, 'base64');
+    body = record.bytes!;
   } else if (text !== undefined) {
     description = { kind: 'text', mimeType: record.mimeType, createTime };
     body = Buffer.from(text, 'utf8');

@@ -78,6 +78,11 @@ class CosineMemoryService implements MemoryService {
   }
 }
 
+// A vector store ranks every stored entry by similarity, so the contract reports its three
+// lexical-only cases as skipped, each name ending "[needs lexical matching]": finding nothing for
+// a query sharing no word, exact word matching, and integer overlap scores. Their semantic
+// counterparts (a blank or wordless query finds nothing; case and punctuation do not matter) are
+// tested on QdrantMemoryService in test/src/qdrant.
 memoryServiceContract(
   'cosine store over HashingEmbedder',
   { create: () => new CosineMemoryService() },

@@ -197,6 +197,37 @@ describe('OpenAIEmbedder', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('gives up on an attempt that gets no answer within timeoutMs, and retries it', async () => {
+    const silent: Handler = () => undefined; // Never answers.
+    server = await startEmbeddingsServer([silent, ok()]);
+    const embedder = new OpenAIEmbedder({
+      baseURL: server.baseURL,
+      model: 'm',
+      dimensions: 4,
+      timeoutMs: 100,
+      initialBackoffMs: 1,
+    });
+    expect(await embedder.embed(['late'])).toEqual([fakeVector('late', 4)]);
+    expect(server.requests).toHaveLength(2);
+
+    const stalled = await startEmbeddingsServer([silent]);
+    const failure = await new OpenAIEmbedder({
+      baseURL: stalled.baseURL,
+      model: 'm',
+      dimensions: 4,
+      timeoutMs: 100,
+      maxRetries: 1,
+      initialBackoffMs: 1,
+    })
+      .embed(['x'])
+      .catch((error: unknown) => error);
+    await stalled.close();
+    expect(ModelError.isInstance(failure)).toBe(true);
+    expect(failure).toMatchObject({ retryable: true });
+    expect((failure as Error).message).toContain('did not answer within 100 ms');
+    expect(stalled.requests).toHaveLength(2);
+  });
+
   it('treats a refused connection as a retryable ModelError', async () => {
     const embedder = new OpenAIEmbedder({
       baseURL: 'http://127.0.0.1:9/v1',

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, ModelError, type Embedder } from '@ferrite/core';
+import { InvalidArgumentError, ModelError, abortableDelay, type Embedder } from '@ferrite/core';
 
 /** Configuration of an {@link OpenAIEmbedder}. */
 export interface OpenAIEmbedderConfig {
@@ -6,6 +6,7 @@ export interface OpenAIEmbedderConfig {
   baseURL: string;
   /** Sent as `Authorization: Bearer …`; omit for local servers that need none. */
   apiKey?: string;
+  /** Embedding model name, sent as `model`. */
   model: string;
   /**
    * Length of the vectors. Needed for models whose size is not known here; for
@@ -14,8 +15,10 @@ export interface OpenAIEmbedderConfig {
   dimensions?: number;
   /** Texts per request (default 128). */
   batchSize?: number;
-  /** Further attempts after a 429, a 5xx or a network failure (default 3). */
+  /** Further attempts after a 408, 429, 5xx, timeout or network failure (default 3). */
   maxRetries?: number;
+  /** Longest wait for one attempt, response body included, in milliseconds (default 60 s). */
+  timeoutMs?: number;
   /** First backoff in milliseconds, doubled per attempt, with jitter (default 500). */
   initialBackoffMs?: number;
   /** Longest wait between attempts, including one asked for by `Retry-After` (default 30 s). */
@@ -58,6 +61,7 @@ export class OpenAIEmbedder implements Embedder {
   readonly #sendDimensions: boolean;
   readonly #batchSize: number;
   readonly #maxRetries: number;
+  readonly #timeoutMs: number;
 
   constructor(config: OpenAIEmbedderConfig) {
     if (typeof config.baseURL !== 'string' || !URL.canParse(config.baseURL)) {
@@ -78,6 +82,7 @@ export class OpenAIEmbedder implements Embedder {
     this.dimensions = dimensions;
     this.#batchSize = positiveInteger(config.batchSize, 128, 'batchSize', 1);
     this.#maxRetries = positiveInteger(config.maxRetries, 3, 'maxRetries', 0);
+    this.#timeoutMs = positiveInteger(config.timeoutMs, 60_000, 'timeoutMs', 1);
     this.#sendDimensions =
       config.dimensions !== undefined && config.model.startsWith('text-embedding-3');
     this.#url = `${config.baseURL.replace(/\/+$/, '')}/embeddings`;
@@ -106,6 +111,8 @@ export class OpenAIEmbedder implements Embedder {
       signal?.throwIfAborted();
       let failure: ModelError;
       let retryAfterMs: number | undefined;
+      const timeout = AbortSignal.timeout(this.#timeoutMs);
+      const attemptSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
       try {
         const response = await (this.#config.fetch ?? fetch)(this.#url, {
           method: 'POST',
@@ -115,11 +122,12 @@ export class OpenAIEmbedder implements Embedder {
             ...this.#config.headers,
           },
           body,
-          ...(signal ? { signal } : {}),
+          signal: attemptSignal,
         });
         if (response.ok)
           return this.#parse((await response.json()) as EmbeddingsResponse, input.length);
-        const retryable = response.status === 429 || response.status >= 500;
+        const retryable =
+          response.status === 408 || response.status === 429 || response.status >= 500;
         failure = new ModelError(
           `embeddings request to ${this.#config.model} failed with HTTP ${response.status}${redact(await errorText(response), this.#config.apiKey)}`,
           { status: response.status, retryable },
@@ -128,18 +136,21 @@ export class OpenAIEmbedder implements Embedder {
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         if (error instanceof ModelError) throw error;
-        failure = new ModelError(
-          `embeddings request to ${this.#config.model} failed: ${describe(error)}`,
-          {
-            cause: error,
-            retryable: true,
-          },
-        );
+        const reason = timeout.aborted
+          ? `did not answer within ${this.#timeoutMs} ms`
+          : `failed: ${describe(error)}`;
+        failure = new ModelError(`embeddings request to ${this.#config.model} ${reason}`, {
+          cause: error,
+          retryable: true,
+        });
       }
       if (!failure.retryable || attempt >= this.#maxRetries) throw failure;
       const backoff =
         (this.#config.initialBackoffMs ?? 500) * 2 ** attempt * (0.5 + Math.random() / 2);
-      await delay(Math.min(retryAfterMs ?? backoff, this.#config.maxBackoffMs ?? 30_000), signal);
+      await abortableDelay(
+        Math.min(retryAfterMs ?? backoff, this.#config.maxBackoffMs ?? 30_000),
+        signal,
+      );
     }
   }
 
@@ -218,19 +229,4 @@ function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const code = (error.cause as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' ? `${error.message} (${code})` : error.message;
-}
-
-function delay(milliseconds: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, milliseconds);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason as Error);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

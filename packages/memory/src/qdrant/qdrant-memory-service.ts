@@ -26,6 +26,7 @@ export interface QdrantMemoryServiceConfig {
   apiKey?: string;
   /** Collection name; created on first use (vector size = `embedder.dimensions`, Cosine). */
   collection: string;
+  /** Turns event text and queries into vectors; its `dimensions` sizes the collection. */
   embedder: Embedder;
   /** Results scoring below this (cosine similarity, -1..1) are dropped. */
   scoreThreshold?: number;
@@ -33,6 +34,11 @@ export interface QdrantMemoryServiceConfig {
   embedBatchSize?: number;
   /** Points per upsert request (default 256). */
   upsertBatchSize?: number;
+  /**
+   * Largest upsert request body, in bytes, as estimated before sending (default 16 MiB, half of
+   * Qdrant's default 32 MiB `max_request_size_mb`); a point larger on its own goes alone.
+   */
+  upsertMaxBytes?: number;
 }
 
 /** Payload stored with each point. */
@@ -50,6 +56,10 @@ interface MemoryPayload {
 const DEFAULT_LIMIT = 10;
 const MAX_LIMIT = 10_000;
 const INDEXED_FIELDS = ['appName', 'userId'] as const;
+/** Upper bound of the JSON of one vector component (`-0.012345678901234567,` and the like). */
+const BYTES_PER_COMPONENT = 25;
+/** Upper bound of the JSON around a point: id, keys, braces. */
+const BYTES_PER_POINT = 96;
 
 /**
  * A {@link MemoryService} over a Qdrant collection: one point per text event (id derived from
@@ -74,6 +84,7 @@ export class QdrantMemoryService implements MemoryService {
   readonly #scoreThreshold: number | undefined;
   readonly #embedBatchSize: number;
   readonly #upsertBatchSize: number;
+  readonly #upsertMaxBytes: number;
   #ready: Promise<void> | undefined;
 
   constructor(config: QdrantMemoryServiceConfig) {
@@ -96,6 +107,7 @@ export class QdrantMemoryService implements MemoryService {
     }
     this.#embedBatchSize = positive(config.embedBatchSize, 64, 'embedBatchSize');
     this.#upsertBatchSize = positive(config.upsertBatchSize, 256, 'upsertBatchSize');
+    this.#upsertMaxBytes = positive(config.upsertMaxBytes, 16 * 1024 * 1024, 'upsertMaxBytes');
     this.#client =
       config.client ??
       new QdrantClient({
@@ -108,7 +120,10 @@ export class QdrantMemoryService implements MemoryService {
     this.#scoreThreshold = config.scoreThreshold;
   }
 
-  /** Embeds the session's text events and upserts them, in batches. */
+  /**
+   * Embeds the session's text events and upserts them, in batches bounded both by point count
+   * and by request size.
+   */
   async addSessionToMemory(session: Session): Promise<void> {
     const appName = validateName('appName', session.appName);
     const userId = validateName('userId', session.userId);
@@ -130,8 +145,7 @@ export class QdrantMemoryService implements MemoryService {
     }
     if (remembered.length === 0) return;
     await this.#ensureCollection();
-    for (let start = 0; start < remembered.length; start += this.#upsertBatchSize) {
-      const batch = remembered.slice(start, start + this.#upsertBatchSize);
+    for (const batch of this.#upsertBatches(remembered)) {
       const vectors: number[][] = [];
       for (let offset = 0; offset < batch.length; offset += this.#embedBatchSize) {
         const texts = batch
@@ -202,6 +216,32 @@ export class QdrantMemoryService implements MemoryService {
       });
     }
     return { memories };
+  }
+
+  /**
+   * Splits the payloads into upsert requests of at most `upsertBatchSize` points and, by an
+   * upper-bound estimate of their JSON, at most `upsertMaxBytes` bytes.
+   */
+  #upsertBatches(payloads: MemoryPayload[]): MemoryPayload[][] {
+    const vectorBytes = this.#embedder.dimensions * BYTES_PER_COMPONENT + BYTES_PER_POINT;
+    const batches: MemoryPayload[][] = [];
+    let batch: MemoryPayload[] = [];
+    let bytes = 0;
+    for (const payload of payloads) {
+      const size = Buffer.byteLength(JSON.stringify(payload), 'utf8') + vectorBytes;
+      if (
+        batch.length > 0 &&
+        (batch.length >= this.#upsertBatchSize || bytes + size > this.#upsertMaxBytes)
+      ) {
+        batches.push(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(payload);
+      bytes += size;
+    }
+    if (batch.length > 0) batches.push(batch);
+    return batches;
   }
 
   /** Creates the collection and its payload indexes unless they exist (safe to race). */
