@@ -61,6 +61,8 @@ export async function measure(
   const warmup = options.warmup ?? Math.ceil(operations / 10);
   const perCall = options.perCall ?? 1;
   for (let i = 0; i < warmup; i += perCall) await run(i);
+  // Collect first, so garbage the previous case left is not charged to this one.
+  (globalThis as { gc?: () => void }).gc?.();
   const elapsed = startClock(options.clock ?? 'wall');
   for (let i = 0; i < operations; i += perCall) await run(warmup + i);
   return toMeasurement(name, operations, elapsed());

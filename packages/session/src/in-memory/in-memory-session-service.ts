@@ -108,7 +108,7 @@ export class InMemorySessionService implements SessionService {
     if (numRecentEvents !== undefined) {
       events = numRecentEvents === 0 ? [] : events.slice(-numRecentEvents);
     } else if (events === stored.events) {
-      events = events.slice();
+      events = copyWithRoom(events);
     }
     return this.#toSession(stored, events as Event[]);
   }
@@ -233,6 +233,18 @@ export class InMemorySessionService implements SessionService {
       revision: stored.revision,
     };
   }
+}
+
+const ROOM: readonly undefined[] = new Array<undefined>(32).fill(undefined);
+
+/**
+ * A copy of the history with spare capacity: the turn that reads a session appends to it
+ * next, and an exact-size copy would be copied again, whole, by the first push.
+ */
+function copyWithRoom(events: readonly Readonly<Event>[]): Readonly<Event>[] {
+  const copy = events.concat(ROOM as unknown as Readonly<Event>[]);
+  copy.length = events.length;
+  return copy;
 }
 
 function validateKey(options: { appName: string; userId: string; sessionId: string }): {

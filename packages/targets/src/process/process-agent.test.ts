@@ -463,6 +463,9 @@ describe('ProcessAgent with reuse', () => {
     const first = target.pid!;
     process.kill(first, 'SIGKILL');
     await waitUntilGone(first);
+    // The zombie is gone from the kernel's view a moment before Node reaps it and the agent
+    // hears of the exit; a turn sent in between would still go to the dead process.
+    while (target.pid !== undefined) await new Promise((resolve) => setTimeout(resolve, 5));
     const [event] = await turn(target, 'b');
     const [pid, served] = textOf(event!.content).split(':').map(Number);
     expect(pid).not.toBe(first);
