@@ -15,6 +15,7 @@ afterAll(async () => {
 
 artifactServiceContract('FileArtifactService', {
   create: () => new FileArtifactService({ rootDir }),
+  sharesStore: true,
 });
 
 describe('FileArtifactService layout', () => {
@@ -46,48 +47,6 @@ describe('FileArtifactService layout', () => {
       size: 3,
       customMetadata: { n: 1 },
     });
-  });
-
-  it('keeps a session named "user" apart from the user scope', async () => {
-    const artifacts = new FileArtifactService({ rootDir });
-    const where = { appName: 'named-user', userId: 'u1' };
-    await artifacts.saveArtifact({
-      ...where,
-      sessionId: 'user',
-      filename: 'notes',
-      artifact: { text: 's' },
-    });
-    await artifacts.saveArtifact({
-      ...where,
-      sessionId: 'user',
-      filename: 'user:shared',
-      artifact: { text: 'u' },
-    });
-    expect(await artifacts.listArtifactKeys({ ...where, sessionId: 'user' })).toEqual([
-      'notes',
-      'user:shared',
-    ]);
-    expect(await artifacts.listArtifactKeys({ ...where, sessionId: 'other' })).toEqual([
-      'user:shared',
-    ]);
-    expect(
-      await artifacts.loadArtifact({ ...where, sessionId: 'other', filename: 'notes' }),
-    ).toBeUndefined();
-  });
-
-  it('gives concurrent saves from two instances on one root distinct versions', async () => {
-    const first = new FileArtifactService({ rootDir });
-    const second = new FileArtifactService({ rootDir });
-    const where = { appName: 'two-writers', userId: 'u1', sessionId: 's1', filename: 'log' };
-    const versions = await Promise.all(
-      Array.from({ length: 12 }, (_, i) =>
-        (i % 2 === 0 ? first : second).saveArtifact({ ...where, artifact: { text: `${i}` } }),
-      ),
-    );
-    expect([...versions].sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i));
-    for (const [i, version] of versions.entries()) {
-      expect(await second.loadArtifact({ ...where, version })).toEqual({ text: `${i}` });
-    }
   });
 
   it('hashes names too long to encode and leaves no temporary files behind', async () => {

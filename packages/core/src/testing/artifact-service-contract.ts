@@ -27,6 +27,35 @@ const INVALID_NAMES = ['', '..', 'a/b', '../x', 'a b'];
 const bytes = (...values: number[]) => Buffer.from(values).toString('base64');
 
 /**
+ * Saves one filename `saves` times at once, alternating between two services on one store, and
+ * checks that every save got its own version, from 0 up, holding its own content.
+ */
+export async function expectDistinctVersionsFromTwoWriters(
+  first: ArtifactService,
+  second: ArtifactService,
+  scope: ArtifactScope,
+  saves = 12,
+): Promise<void> {
+  const versions = await Promise.all(
+    Array.from({ length: saves }, (_, index) =>
+      (index % 2 === 0 ? first : second).saveArtifact({
+        ...scope,
+        filename: 'shared',
+        artifact: { text: `save ${index}` },
+      }),
+    ),
+  );
+  expect([...versions].sort((a, b) => a - b)).toEqual(
+    Array.from({ length: saves }, (_, index) => index),
+  );
+  for (const [index, version] of versions.entries()) {
+    expect(await second.loadArtifact({ ...scope, filename: 'shared', version })).toEqual({
+      text: `save ${index}`,
+    });
+  }
+}
+
+/**
  * The behaviour every {@link ArtifactService} must show (SPEC §4 and §12), as a vitest suite.
  * Each test uses its own random app name, so the factory may hand out one shared store.
  *
@@ -204,6 +233,26 @@ export function artifactServiceContract(
       for (const [index, version] of saved.entries()) {
         expect(await load('busy', { version })).toEqual({ text: `save ${index}` });
       }
+    });
+
+    it.skipIf(!factory.sharesStore)(
+      'gives concurrent saves through two services on one store distinct versions [needs sharesStore]',
+      async () => {
+        const second = await factory.create();
+        try {
+          await expectDistinctVersionsFromTwoWriters(service, second, scope);
+        } finally {
+          await factory.dispose?.(second);
+        }
+      },
+    );
+
+    it('keeps a session named "user" apart from the user scope', async () => {
+      await save('notes', { text: 'session' }, { sessionId: 'user' });
+      await save('user:shared', { text: 'user' }, { sessionId: 'user' });
+      expect(await keys({ sessionId: 'user' })).toEqual(['notes', 'user:shared']);
+      expect(await keys({ sessionId: 'other' })).toEqual(['user:shared']);
+      expect(await load('notes', { sessionId: 'other' })).toBeUndefined();
     });
 
     it('keeps the same names apart under two users and two apps', async () => {

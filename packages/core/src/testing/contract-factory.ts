@@ -8,4 +8,9 @@ export interface ContractFactory<TService> {
   create(): TService | Promise<TService>;
   /** Releases what `create()` acquired. */
   dispose?(service: TService): void | Promise<void>;
+  /**
+   * True when two services from `create()` work on one store, as two processes on one
+   * database or bucket do; the suites then also test writers racing through both.
+   */
+  sharesStore?: boolean;
 }

@@ -7,6 +7,9 @@ export {
 export type { ContractFactory } from './contract-factory.js';
 export { expectFerriteError, randomAppName } from './expect-ferrite-error.js';
 export { sessionServiceContract } from './session-service-contract.js';
-export { artifactServiceContract } from './artifact-service-contract.js';
+export {
+  artifactServiceContract,
+  expectDistinctVersionsFromTwoWriters,
+} from './artifact-service-contract.js';
 export { memoryServiceContract, type MemoryContractOptions } from './memory-service-contract.js';
 export { abortableDelay } from '../async/abortable-delay.js';

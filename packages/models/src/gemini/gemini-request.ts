@@ -1,10 +1,13 @@
 import type { Content, ModelRequest, Part } from '@ferrite/core';
 import { GENERATED_CALL_ID_PREFIX } from '../http/call-ids.js';
+import { ContentConversionCache } from '../http/content-conversion-cache.js';
 
 /** Builds the `generateContent` request body for `request`. */
 export function toGeminiRequest(request: ModelRequest): Record<string, unknown> {
   const body: Record<string, unknown> = {
-    contents: request.contents.map(geminiContentOf).filter((content) => content.parts.length > 0),
+    contents: request.contents
+      .map((content) => geminiContents.of(content))
+      .filter((content) => content.parts.length > 0),
   };
   if (request.systemInstruction) {
     body.systemInstruction = { parts: [{ text: request.systemInstruction }] };
@@ -38,21 +41,7 @@ export function toGeminiRequest(request: ModelRequest): Record<string, unknown> 
 /** A Content on the Gemini wire. */
 type GeminiContent = { role: string; parts: Record<string, unknown>[] };
 
-const convertedContents = new WeakMap<Content, GeminiContent>();
-
-/**
- * One Content on the wire, converted once per frozen Content (the stored history an agent sends
- * on every call); a Content that is not frozen may still change, so it is converted every time.
- */
-function geminiContentOf(content: Content): GeminiContent {
-  const cached = convertedContents.get(content);
-  if (cached) return cached;
-  const converted = toGeminiContent(content);
-  if (Object.isFrozen(content) && Object.isFrozen(content.parts)) {
-    convertedContents.set(content, converted);
-  }
-  return converted;
-}
+const geminiContents = new ContentConversionCache<GeminiContent>(toGeminiContent);
 
 function toGeminiContent(content: Content): GeminiContent {
   const parts: Record<string, unknown>[] = [];

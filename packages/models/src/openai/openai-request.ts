@@ -1,4 +1,5 @@
 import type { Content, ModelRequest, Part } from '@ferrite/core';
+import { ContentConversionCache } from '../http/content-conversion-cache.js';
 
 /** A Chat Completions message as sent on the wire. */
 export type OpenAIMessage =
@@ -33,7 +34,7 @@ export function toOpenAIRequest(
     messages.push({ role: 'system', content: request.systemInstruction });
   }
   for (const content of request.contents) {
-    for (const message of messagesOf(content)) messages.push(message);
+    for (const message of openAIMessages.of(content)) messages.push(message);
   }
   const body: Record<string, unknown> = { model, messages };
   if (request.tools.length > 0) {
@@ -58,22 +59,7 @@ export function toOpenAIRequest(
   return { ...body, ...config?.extra };
 }
 
-const convertedContents = new WeakMap<Content, readonly OpenAIMessage[]>();
-
-/**
- * The messages of one Content, converted once per frozen Content: an agent sends the same stored
- * (frozen) history on every call, so only the new contents cost a conversion. A Content that is
- * not frozen may still change, so it is converted every time.
- */
-function messagesOf(content: Content): readonly OpenAIMessage[] {
-  const cached = convertedContents.get(content);
-  if (cached) return cached;
-  const messages = toMessages(content);
-  if (Object.isFrozen(content) && Object.isFrozen(content.parts)) {
-    convertedContents.set(content, messages);
-  }
-  return messages;
-}
+const openAIMessages = new ContentConversionCache<readonly OpenAIMessage[]>(toMessages);
 
 /** One Content becomes one or more messages: tool results each get their own `tool` message. */
 function toMessages(content: Content): OpenAIMessage[] {
