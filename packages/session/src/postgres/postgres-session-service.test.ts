@@ -216,6 +216,46 @@ describe('migrate', () => {
   });
 });
 
+describe('prepared statements', () => {
+  async function preparedAfterATurn(preparedStatements?: boolean): Promise<string[]> {
+    const schema = randomSchema();
+    schemas.push(schema);
+    // One connection, so the statements this service prepared are the ones the query sees.
+    const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
+    try {
+      const service = new PostgresSessionService({
+        pool,
+        schema,
+        ...(preparedStatements === undefined ? {} : { preparedStatements }),
+      });
+      const session = await service.createSession({ appName: 'a', userId: 'u', sessionId: 's' });
+      const event = createEvent({ author: 'user', content: userContent('hi') });
+      await service.appendEvent({ session, event });
+      // A failed named statement leaves the connection usable for the next one.
+      await expectFerriteError(service.appendEvent({ session, event }), InvalidArgumentError);
+      const read = await service.getSession({ appName: 'a', userId: 'u', sessionId: 's' });
+      expect(read?.events.map((stored) => stored.id)).toEqual([event.id]);
+      const { rows } = await pool.query<{ name: string }>(
+        'SELECT name FROM pg_prepared_statements ORDER BY name',
+      );
+      return rows.map((row) => row.name);
+    } finally {
+      await pool.end();
+    }
+  }
+
+  it('parses each statement once per connection, under a name derived from its text', async () => {
+    const names = await preparedAfterATurn();
+    // createSession, appendEvent and getSession: three statements, each prepared once.
+    expect(names).toHaveLength(3);
+    for (const name of names) expect(name).toMatch(/^ferrite_[0-9a-f]{24}$/);
+  });
+
+  it('sends plain statements with preparedStatements: false', async () => {
+    expect(await preparedAfterATurn(false)).toEqual([]);
+  });
+});
+
 describe('pool ownership', () => {
   it('never ends a pool it was given, nor destroys a given Kysely', async () => {
     const schema = randomSchema();

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   InternalError,
   InvalidArgumentError,
@@ -44,6 +44,14 @@ export interface PostgresSessionServiceOptions {
    * A failed automatic migration is retried on the next call.
    */
   migrate?: boolean;
+  /**
+   * Send each statement as a named prepared statement, so PostgreSQL parses and plans it once
+   * per connection; default true. Needs a pool with pg's `query({ name, text, values })` (a
+   * `pg.Pool`, PGlite's adapter); a `db` is always used as it is. Turn it off behind a
+   * connection pooler that does not support protocol-level prepared statements (PgBouncer in
+   * transaction mode before 1.21).
+   */
+  preparedStatements?: boolean;
 }
 
 /** Constructor input of {@link PostgresSessionService}: one way to reach the database, plus options. */
@@ -94,6 +102,9 @@ export class PostgresSessionService implements SessionService, AsyncDisposable {
   readonly #queries: SessionQueries;
   readonly #endpoint: StoreEndpoint;
   readonly #autoMigrate: boolean;
+  /** The pool that named prepared statements go through, when the service has one. */
+  readonly #preparingPool: PreparingPool | undefined;
+  readonly #statementNames = new Map<string, string>();
   /** Set when the service created the pool, so close() must end it. */
   readonly #ownsPool: boolean;
   #detachErrorListener: (() => void) | undefined;
@@ -105,19 +116,21 @@ export class PostgresSessionService implements SessionService, AsyncDisposable {
     this.#schema = new SessionSchema(config.schema ?? 'ferrite', config.tablePrefix ?? '');
     this.#queries = new SessionQueries(this.#schema);
     this.#autoMigrate = config.migrate ?? true;
+    const prepare = config.preparedStatements ?? true;
+    let pool: PostgresPool | undefined;
     if ('db' in config && config.db !== undefined) {
       this.#db = config.db;
       this.#ownsPool = false;
       this.#endpoint = { secrets: [] };
     } else if ('pool' in config && config.pool !== undefined) {
-      const pool = config.pool;
+      pool = config.pool;
       this.#db = new Kysely({ dialect: new PostgresDialect({ pool }) });
       this.#ownsPool = false;
       const options = (pool as { options?: Record<string, unknown> }).options ?? {};
       this.#endpoint = endpointOf(options);
       this.#detachErrorListener = listenForIdleErrors(pool, true);
     } else if ('connectionString' in config && typeof config.connectionString === 'string') {
-      const pool = new pg.Pool({
+      pool = new pg.Pool({
         connectionString: config.connectionString,
         max: config.maxConnections ?? 10,
         // Without a bound, an unreachable host waits for the operating system's TCP timeout.
@@ -132,6 +145,7 @@ export class PostgresSessionService implements SessionService, AsyncDisposable {
         'PostgresSessionService needs one of pool, connectionString or db',
       );
     }
+    this.#preparingPool = prepare && isPreparingPool(pool) ? pool : undefined;
   }
 
   /**
@@ -379,12 +393,31 @@ export class PostgresSessionService implements SessionService, AsyncDisposable {
     await this.#ready(operation);
     for (let attempt = 1; ; attempt++) {
       try {
-        return (await query.execute(this.#db)).rows;
+        return await this.#execute(query);
       } catch (error) {
         // A deadlock or serialization failure rolled the whole statement back: safe to rerun.
         if (attempt < MAX_ATTEMPTS && isRetryable(error)) continue;
         throw this.#wrap(error, operation);
       }
+    }
+  }
+
+  async #execute<TRow>(query: RawBuilder<TRow>): Promise<TRow[]> {
+    const pool = this.#preparingPool;
+    if (!pool) return (await query.execute(this.#db)).rows;
+    const { sql: text, parameters } = query.compile(this.#db);
+    let name = this.#statementNames.get(text);
+    if (name === undefined) {
+      // One name per statement text: pg refuses a known name with another text.
+      name = `ferrite_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+      this.#statementNames.set(text, name);
+    }
+    // Not pool.query(): on any error (a unique violation included) it drops the connection.
+    const client = await pool.connect();
+    try {
+      return (await client.query<TRow>({ name, text, values: parameters })).rows;
+    } finally {
+      client.release();
     }
   }
 
@@ -408,6 +441,30 @@ export class PostgresSessionService implements SessionService, AsyncDisposable {
   #wrap(error: unknown, operation: string) {
     return toStoreError(error, operation, this.#schema, this.#endpoint);
   }
+}
+
+/** A client that takes pg's query config object, and so named prepared statements. */
+interface PreparingClient {
+  query<TRow>(config: {
+    name: string;
+    text: string;
+    values: readonly unknown[];
+  }): Promise<{ rows: TRow[] }>;
+  release(): void;
+}
+
+/** A pool of {@link PreparingClient}s (a `pg.Pool`). */
+interface PreparingPool {
+  connect(): Promise<PreparingClient>;
+}
+
+function isPreparingPool(pool: PostgresPool | undefined): pool is PostgresPool & PreparingPool {
+  // pg.Pool has both; a pool with only Kysely's connect() may not take a config object.
+  if (typeof (pool as { query?: unknown } | undefined)?.query !== 'function') return false;
+  // A pool over a custom connection (PGlite's in-process adapter) talks to no network server;
+  // PGlite's adapter ends the connection when a named statement fails, so it gets plain ones.
+  const options = (pool as { options?: { connection?: unknown } }).options;
+  return options?.connection === undefined;
 }
 
 /**
