@@ -1,7 +1,9 @@
 import { describe, it, expect } from 'vitest';
+import { connect } from 'node:net';
 import type { Event, Part, Session } from '@ferrite/core';
 import { HttpError } from '../http/http-error.js';
 import { createHandler } from './create-handler.js';
+import { serve } from '../node/serve.js';
 import { Runner } from '@ferrite/runner';
 import { InMemorySessionService } from '@ferrite/session';
 import { untilAborted } from '@ferrite/core/testing';
@@ -403,6 +405,52 @@ describe('createHandler routes', () => {
       headers: { origin: 'https://evil.example' },
     });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('adds CORS headers to a Response from authorize whose headers are immutable', async () => {
+    const runner = makeRunner(echoAgent());
+    await using server = await startServer({
+      apps: runner,
+      cors: { origin: ['https://ui.example'] },
+      authorize: () => Response.redirect('https://login.example/', 302),
+    });
+    const response = await fetch(`${server.url}/list-apps`, {
+      headers: { origin: 'https://ui.example' },
+      redirect: 'manual',
+    });
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('https://login.example/');
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://ui.example');
+  });
+
+  it('does not report a client that goes away mid-body as a server failure', async () => {
+    const reported: string[] = [];
+    const answered: number[] = [];
+    let started = false;
+    const handler = createHandler({
+      apps: makeRunner(echoAgent()),
+      onError: (error) => reported.push(error.code),
+    });
+    await using server = await serve({
+      handler: async (request) => {
+        started = true;
+        const response = await handler(request);
+        answered.push(response.status);
+        return response;
+      },
+      port: 0,
+    });
+    const socket = connect(server.port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write(
+      'POST /run HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n' +
+        'transfer-encoding: chunked\r\n\r\n5\r\n{"a":\r\n',
+    );
+    // The handler is reading the body; the client disappears before finishing it.
+    await eventually(() => started);
+    socket.destroy();
+    await eventually(() => answered.length === 1);
+    expect(reported).toEqual([]);
   });
 
   it('answers 404 up front for a missing session when the runner does not create sessions', async () => {

@@ -127,9 +127,7 @@ export function createHandler(options: HandlerOptions): FerriteHandler {
   const handle = async (request: Request): Promise<Response> => {
     const response = await dispatch(request);
     if (!options.cors) return response;
-    const headers = corsHeaders(options.cors, request);
-    for (const [key, value] of Object.entries(headers)) response.headers.set(key, value);
-    return response;
+    return withHeaders(response, corsHeaders(options.cors, request));
   };
 
   const dispatch = async (request: Request): Promise<Response> => {
@@ -180,7 +178,8 @@ export function createHandler(options: HandlerOptions): FerriteHandler {
       return await match.route.action(context);
     } catch (error) {
       const response = errorResponse(error);
-      if (response.status >= 500 && response.status !== 503) {
+      // A client that went away mid-request (its body read then fails) is no server failure.
+      if (response.status >= 500 && response.status !== 503 && !request.signal.aborted) {
         settings.onError(toFerriteError(error), request);
       }
       return response;
@@ -194,6 +193,28 @@ export function createHandler(options: HandlerOptions): FerriteHandler {
         settings.tracker.drain(closeOptions.graceMs ?? 10_000),
     },
   }) as FerriteHandler;
+}
+
+/**
+ * The response with extra headers. A Response that `authorize` made with `Response.redirect`
+ * or got from `fetch` has immutable headers, so it is copied first rather than failing.
+ */
+function withHeaders(response: Response, extra: Record<string, string>): Response {
+  const entries = Object.entries(extra);
+  // `Response.error()` stands for a network failure; there is nothing to add headers to.
+  if (entries.length === 0 || response.type === 'error') return response;
+  try {
+    for (const [key, value] of entries) response.headers.set(key, value);
+    return response;
+  } catch {
+    const copy = new Response(response.body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+    for (const [key, value] of entries) copy.headers.set(key, value);
+    return copy;
+  }
 }
 
 function appsOf(apps: HandlerOptions['apps']): ReadonlyMap<string, ServedRunner> {

@@ -22,12 +22,36 @@ export function toNodeListener(
     res.once('close', () => {
       if (!res.writableFinished) controller.abort();
     });
-    void respond(handler, toRequest(req, controller.signal), res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: 'internal error', code: 'internal' }));
+    let request: Request;
+    try {
+      request = toRequest(req, controller.signal);
+    } catch {
+      // A Host header that makes no URL, or a method the Fetch API refuses (TRACE, TRACK):
+      // the client's fault, and it must not escape the listener as an uncaught exception.
+      const method = (req.method ?? '').toUpperCase();
+      if (UNSUPPORTED_METHODS.has(method)) {
+        refuse(res, 501, { error: `${method} is not supported`, code: 'not_implemented' });
+      } else {
+        refuse(res, 400, { error: 'malformed request target or Host', code: 'invalid_argument' });
+      }
+      return;
+    }
+    void respond(handler, request, res).catch((error: unknown) => {
       console.error('[ferrite] response failed:', error);
+      // Once a body has started, a JSON error would be spliced into it: cut the stream instead.
+      if (res.headersSent) return void res.destroy();
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'internal error', code: 'internal' }));
     });
   };
+}
+
+/** Methods node:http delivers but the Fetch API's `Request` refuses to carry. */
+const UNSUPPORTED_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
+function refuse(res: ServerResponse, status: number, body: { error: string; code: string }): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
+  res.end(JSON.stringify(body));
 }
 
 function toRequest(req: IncomingMessage, signal: AbortSignal): Request {

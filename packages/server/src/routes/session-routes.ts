@@ -145,12 +145,15 @@ export async function interruptSession(context: RequestContext): Promise<Respons
 
 /**
  * `GET /apps/:app/users/:user/sessions/:session/events?after=<eventId>` — the stored events
- * after that id (all without one) as Server-Sent Events; `Last-Event-ID` works as `after`.
+ * after that id (all without one) as Server-Sent Events; a `Last-Event-ID` header takes precedence
+ * over `after`.
  */
 export async function replayEvents(context: RequestContext): Promise<Response> {
   const session = await loadSession(targetOf(context));
-  const after =
-    context.url.searchParams.get('after') ?? context.request.headers.get('last-event-id');
+  // An EventSource reconnects to the same URL (with its `?after=`) and says in Last-Event-ID
+  // what it already has, so the header is the newer position and wins.
+  const header = context.request.headers.get('last-event-id');
+  const after = header !== null && header !== '' ? header : context.url.searchParams.get('after');
   let events: Event[] = session.events;
   if (after !== null && after !== '') {
     const index = events.findIndex((event) => event.id === after);

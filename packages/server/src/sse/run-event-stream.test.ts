@@ -293,6 +293,28 @@ describe('GET …/sessions/{id}/events', () => {
     expect(sent[0]).toBeNull();
     expect(sent[1]).toBe(stored[1]!.id);
   });
+
+  it('lets the Last-Event-ID of a reconnect win over the ?after= of the URL', async () => {
+    const runner = makeRunner(echoAgent('echo', 1));
+    await using server = await startServer({ apps: runner });
+    await postJson(`${server.url}/run`, runBody('s1', 'one'));
+    const first = (await storedEvents(runner, 's1'))[0]!;
+    // The EventSource reconnects to this same URL, `?after=` included.
+    const source = new EventSource(
+      `${server.url}/apps/app/users/u1/sessions/s1/events?after=${first.id}`,
+    );
+    const received: string[] = [];
+    source.onmessage = (message) => received.push(message.lastEventId);
+    try {
+      await eventually(() => received.length === 1);
+      await postJson(`${server.url}/run`, runBody('s1', 'two'));
+      await eventually(() => received.length >= 3, 15_000);
+    } finally {
+      source.close();
+    }
+    const stored = await storedEvents(runner, 's1');
+    expect(received).toEqual(stored.slice(1).map((e) => e.id));
+  });
 });
 
 describe('shutdown', () => {
