@@ -6,6 +6,7 @@ import {
   StaleSessionError,
   userContent,
   type Agent,
+  type Content,
   type Event,
 } from '@ferrite/core';
 import type { Observable } from 'rxjs';
@@ -17,6 +18,13 @@ import {
   makeRunner,
   say,
 } from '../testing/runner-fixtures.js';
+
+/** An object nested `depth` levels deep, deeper than JSON.stringify can recurse. */
+function nested(depth: number): Record<string, unknown> {
+  let value: Record<string, unknown> = {};
+  for (let i = 0; i < depth; i += 1) value = { value };
+  return value;
+}
 
 describe('Runner constructor', () => {
   const sessionService = new InMemorySessionService();
@@ -157,6 +165,37 @@ describe('Runner.run', () => {
     expect(
       await sessions.getSession({ appName: 'test_app', userId: 'u1', sessionId: 's1' }),
     ).toBeUndefined();
+  });
+
+  it.each([
+    ['a part with no data', { role: 'user', parts: [{}] }, undefined],
+    ['a text that is not a string', { role: 'user', parts: [{ text: 5 }] }, undefined],
+    [
+      'a message JSON cannot hold',
+      { role: 'user', parts: [{ text: 'hi', extra: 10n }] },
+      undefined,
+    ],
+    ['a state delta JSON cannot hold', userContent('hi'), { deep: nested(100_000) }],
+  ])('refuses %s before creating the session', async (_label, message, stateDelta) => {
+    const { runner, sessions } = makeRunner(new TestAgent('root'));
+    const result = await collect(
+      runner.run('u1', 's1', message as Content, stateDelta === undefined ? {} : { stateDelta }),
+    );
+    expect(InvalidArgumentError.isInstance(result.error)).toBe(true);
+    expect(
+      await sessions.getSession({ appName: 'test_app', userId: 'u1', sessionId: 's1' }),
+    ).toBeUndefined();
+  });
+
+  it('lets temp: state hold what JSON cannot, since it is never stored', async () => {
+    const { runner, stored } = makeRunner(new TestAgent('root', () => [say('ok')]));
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const result = await collect(
+      runner.run('u1', 's1', userContent('hi'), { stateDelta: { 'temp:handle': cyclic } }),
+    );
+    expect(result.error).toBeUndefined();
+    expect((await stored()).map((event) => event.author)).toEqual(['user', 'root']);
   });
 
   it('errors the stream for invalid ids', async () => {

@@ -1,9 +1,12 @@
 import { Observable, concatMap, defer } from 'rxjs';
 import {
   InvalidArgumentError,
+  assertJsonStorable,
   resolveRunConfig,
   toFerriteError,
+  validateContent,
   validateName,
+  withoutTempKeys,
   type Agent,
   type ArtifactService,
   type Content,
@@ -37,16 +40,6 @@ export interface RunLiveOptions {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function validateMessage(message: unknown): Content {
-  if (!isPlainObject(message) || !Array.isArray(message.parts) || message.parts.length === 0) {
-    throw new InvalidArgumentError('newMessage must be a Content with at least one part');
-  }
-  for (const part of message.parts) {
-    if (!isPlainObject(part)) throw new InvalidArgumentError('newMessage parts must be objects');
-  }
-  return message as unknown as Content;
 }
 
 /**
@@ -210,12 +203,18 @@ export class Runner {
   ): RunRequest {
     validateName('userId', userId);
     validateName('sessionId', sessionId);
-    const message = validateMessage(newMessage);
+    const message = validateContent(newMessage, 'newMessage');
+    // Refused before anything is written, so no empty session is left behind.
+    assertJsonStorable(message, 'newMessage');
     if (typeof options !== 'object' || options === null) {
       throw new InvalidArgumentError('run options must be an object');
     }
-    if (options.stateDelta !== undefined && !isPlainObject(options.stateDelta)) {
-      throw new InvalidArgumentError('options.stateDelta must be an object');
+    if (options.stateDelta !== undefined) {
+      if (!isPlainObject(options.stateDelta)) {
+        throw new InvalidArgumentError('options.stateDelta must be an object');
+      }
+      // temp: values are never stored, so they may hold anything.
+      assertJsonStorable(withoutTempKeys(options.stateDelta), 'options.stateDelta');
     }
     return {
       userId,

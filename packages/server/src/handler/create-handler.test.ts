@@ -93,6 +93,27 @@ describe('createHandler routes', () => {
     expect(patchGone.status).toBe(404);
   });
 
+  it('creates nothing when one of the initial events is bad, and nothing half-made', async () => {
+    const runner = makeRunner(echoAgent());
+    await using server = await startServer({ apps: runner });
+    const base = `${server.url}/apps/app/users/u1/sessions`;
+    const good = { id: 'e1', author: 'user', content: { role: 'user', parts: [{ text: 'hi' }] } };
+    const cases: [string, unknown[]][] = [
+      ['a part with no data', [good, { id: 'e2', author: 'user', content: { parts: [{}] } }]],
+      ['a text that is not a string', [good, { content: { parts: [{ text: 5 }] } }]],
+      ['a repeated event id', [good, { ...good }]],
+    ];
+    for (const [label, events] of cases) {
+      const response = await postJson(base, { sessionId: 'made', events });
+      expect(response.status, label).toBe(400);
+      expect(((await response.json()) as { code: string }).code).toBe('invalid_argument');
+      expect((await fetch(`${base}/made`)).status, label).toBe(404);
+    }
+    const created = await postJson(base, { sessionId: 'made', events: [good] });
+    expect(created.status).toBe(200);
+    expect(((await created.json()) as Session).events.map((event) => event.id)).toEqual(['e1']);
+  });
+
   it('pages session lists with limit and the x-next-cursor header', async () => {
     const runner = makeRunner(echoAgent());
     await using server = await startServer({ apps: runner });
@@ -451,6 +472,36 @@ describe('createHandler routes', () => {
     socket.destroy();
     await eventually(() => answered.length === 1);
     expect(reported).toEqual([]);
+  });
+
+  it('answers 408 and closes the connection of a client whose body never ends', async () => {
+    await using server = await serve({
+      handler: createHandler({ apps: makeRunner(echoAgent()) }),
+      port: 0,
+      requestTimeoutMs: 300,
+    });
+    const socket = connect(server.port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write(
+      'POST /run HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n' +
+        'transfer-encoding: chunked\r\n\r\n5\r\n{"a":\r\n',
+    );
+    // The client never sends the rest; the server gives up on it instead of waiting for ever.
+    await closed;
+    expect(received).toMatch(/^HTTP\/1\.1 408/);
+  });
+
+  it('refuses a request timeout that is not a positive integer', async () => {
+    await expect(
+      serve({
+        handler: createHandler({ apps: makeRunner(echoAgent()) }),
+        port: 0,
+        requestTimeoutMs: 0,
+      }),
+    ).rejects.toThrow(/requestTimeoutMs/);
   });
 
   it('answers 404 up front for a missing session when the runner does not create sessions', async () => {

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { InvalidArgumentError } from '@ferrite/core';
 import type { AddressInfo } from 'node:net';
 import type { FerriteHandler } from '../handler/create-handler.js';
 import { toNodeListener, type FetchHandler } from './to-node-listener.js';
@@ -13,6 +14,12 @@ export interface ServeOptions {
   host?: string;
   /** How long `close()` lets running runs finish before cancelling them (default 10 000 ms). */
   shutdownGraceMs?: number;
+  /**
+   * How long a client may take to send its whole request, headers and body (default 30 000 ms);
+   * a slower one gets 408 and the connection is closed. The answer (an SSE stream) is not
+   * limited by it.
+   */
+  requestTimeoutMs?: number;
 }
 
 /** A listening server. */
@@ -40,7 +47,21 @@ export interface RunningServer extends AsyncDisposable {
  */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
-  const server = createServer(toNodeListener(options.handler));
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  if (!Number.isInteger(requestTimeout) || requestTimeout <= 0) {
+    throw new InvalidArgumentError(
+      `requestTimeoutMs must be a positive integer, got ${String(options.requestTimeoutMs)}`,
+    );
+  }
+  const server = createServer(
+    {
+      requestTimeout,
+      headersTimeout: Math.min(requestTimeout, 60_000),
+      // Node checks the timeouts above only this often (30 s by default).
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(requestTimeout / 4))),
+    },
+    toNodeListener(options.handler),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8080, host, () => {

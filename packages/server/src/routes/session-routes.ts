@@ -3,7 +3,9 @@ import {
   InvalidArgumentError,
   SessionNotFoundError,
   StaleSessionError,
+  assertJsonStorable,
   createEvent,
+  validateContent,
   type Event,
   type Session,
 } from '@ferrite/core';
@@ -85,17 +87,28 @@ async function create(
   events: unknown[],
 ): Promise<Session> {
   const { runner, appName, userId } = target;
+  // Everything is checked before the session exists, so a bad entry leaves nothing behind.
+  const initial = events.map((init, index) => {
+    const event = createEvent(asObject(init, `events[${index}]`));
+    if (event.content !== undefined) validateContent(event.content, `events[${index}].content`);
+    return event;
+  });
+  assertJsonStorable(state, 'state');
+  assertJsonStorable(initial, 'events');
   const session = await runner.sessionService.createSession({
     appName,
     userId,
     ...(sessionId !== undefined ? { sessionId } : {}),
     ...(state !== undefined ? { state } : {}),
   });
-  for (const init of events) {
-    await runner.sessionService.appendEvent({
-      session,
-      event: createEvent(asObject(init, 'events[]')),
-    });
+  try {
+    for (const event of initial) await runner.sessionService.appendEvent({ session, event });
+  } catch (error) {
+    // The store refused an event (a repeated id, say): take back the session this call made.
+    await runner.sessionService
+      .deleteSession({ appName, userId, sessionId: session.id })
+      .catch(() => undefined);
+    throw error;
   }
   return session;
 }

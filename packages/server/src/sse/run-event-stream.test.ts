@@ -2,7 +2,9 @@ import { describe, it, expect } from 'vitest';
 import { request as httpRequest } from 'node:http';
 import { EventSource } from 'eventsource';
 import { ModelError, type Event, type Session } from '@ferrite/core';
-import { untilAborted } from '@ferrite/core/testing';
+import { abortableDelay, untilAborted } from '@ferrite/core/testing';
+import { createHandler } from '../handler/create-handler.js';
+import { serve } from '../node/serve.js';
 import {
   echoAgent,
   eventually,
@@ -53,6 +55,24 @@ describe('POST /run_sse', () => {
     const stored = await storedEvents(runner, 's1');
     expect(messages[3]!.id).toBe(stored[1]!.id);
     expect(events[3]!.id).toBe(stored[1]!.id);
+  });
+
+  it('streams a run that outlasts the request timeout to its end', async () => {
+    const runner = makeRunner(
+      scriptAgent('slow', async function* () {
+        await abortableDelay(600);
+        yield text('late but whole');
+      }),
+    );
+    await using server = await serve({
+      handler: createHandler({ apps: runner }),
+      port: 0,
+      requestTimeoutMs: 150,
+    });
+    const response = await postJson(`${server.url}/run_sse`, runBody('s1'));
+    const { messages } = await readSse(response);
+    const events = messages.map((m) => JSON.parse(m.data) as Event);
+    expect(events.map((e) => e.content?.parts[0]?.text)).toEqual(['late but whole']);
   });
 
   it('flushes the headers before the first event exists', async () => {
@@ -325,8 +345,6 @@ describe('shutdown', () => {
       await untilAborted(context.signal).catch(() => (aborted = true));
     });
     const runner = makeRunner(agent);
-    const { createHandler } = await import('../handler/create-handler.js');
-    const { serve } = await import('../node/serve.js');
     const handler = createHandler({ apps: runner });
     const server = await serve({ handler, port: 0, shutdownGraceMs: 50 });
     expect(server.host).toBe('127.0.0.1');
