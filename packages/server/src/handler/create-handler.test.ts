@@ -313,7 +313,17 @@ describe('createHandler routes', () => {
 
     const wrongMethod = await fetch(`${server.url}/health`, { method: 'DELETE' });
     expect(wrongMethod.status).toBe(405);
-    expect(wrongMethod.headers.get('allow')).toBe('GET');
+    expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD');
+
+    // HEAD answers as GET would, headers and status only.
+    const head = await fetch(`${server.url}/list-apps`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await head.text()).toBe('');
+    const headMissing = await fetch(`${server.url}/apps/app/users/u/sessions/nope`, {
+      method: 'HEAD',
+    });
+    expect(headMissing.status).toBe(404);
   });
 
   it('refuses bodies over the limit with 413, by header and while streaming', async () => {

@@ -125,7 +125,11 @@ export function createHandler(options: HandlerOptions): FerriteHandler {
   const basePath = (options.basePath ?? '').replace(/\/+$/, '');
 
   const handle = async (request: Request): Promise<Response> => {
-    const response = await dispatch(request);
+    let response = await dispatch(request);
+    if (request.method === 'HEAD' && response.body !== null) {
+      await response.body.cancel();
+      response = new Response(null, { status: response.status, headers: response.headers });
+    }
     if (!options.cors) return response;
     return withHeaders(response, corsHeaders(options.cors, request));
   };

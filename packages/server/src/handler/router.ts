@@ -37,8 +37,12 @@ export class Router<TAction> {
     for (const { route, segments } of this.#routes) {
       const params = matchSegments(segments, parts);
       if (!params) continue;
-      if (route.method === method) return { kind: 'found', route, params };
+      // HEAD is GET without the body (RFC 9110 §9.3.2).
+      if (route.method === method || (method === 'HEAD' && route.method === 'GET')) {
+        return { kind: 'found', route, params };
+      }
       allow.push(route.method);
+      if (route.method === 'GET') allow.push('HEAD');
     }
     return allow.length > 0 ? { kind: 'method_not_allowed', allow } : { kind: 'not_found' };
   }
