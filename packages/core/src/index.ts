@@ -60,7 +60,7 @@ export {
   type StateTiers,
 } from './state/state-scope.js';
 export { validateName, isValidName, validateFilename } from './validation/names.js';
-export { assertJsonStorable, validateContent } from './validation/content.js';
+export { toStorableJson, validateContent } from './validation/content.js';
 
 export type {
   SessionService,

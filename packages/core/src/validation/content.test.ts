@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
-import { validateContent } from './content.js';
+import { toStorableJson, validateContent } from './content.js';
 
 describe('validateContent', () => {
   it('accepts each kind of part, with extra fields left alone', () => {
@@ -48,5 +48,22 @@ describe('validateContent', () => {
   ])('rejects %j', (value, message) => {
     expect(() => validateContent(value)).toThrow(InvalidArgumentError);
     expect(() => validateContent(value)).toThrow(message);
+  });
+});
+
+describe('toStorableJson', () => {
+  it('returns the JSON text of what a store can keep', () => {
+    expect(toStorableJson({ a: [1, 'b'] }, 'state')).toBe('{"a":[1,"b"]}');
+  });
+
+  it('refuses a cycle, a BigInt and no JSON value at all, naming what it was', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    for (const value of [cyclic, { n: 1n }, undefined, () => 1]) {
+      expect(() => toStorableJson(value, 'the delta')).toThrow(InvalidArgumentError);
+      expect(() => toStorableJson(value, 'the delta')).toThrow(
+        /^the delta cannot be stored as JSON/,
+      );
+    }
   });
 });

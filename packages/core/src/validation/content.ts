@@ -68,12 +68,14 @@ export function validateContent(value: unknown, what = 'content'): Content {
 }
 
 /**
- * Throws {@link InvalidArgumentError} for what JSON cannot hold (a cycle, a BigInt, nesting
- * deeper than the engine can walk), so a caller can refuse it before writing anything.
+ * The JSON text a store keeps for `value`; throws {@link InvalidArgumentError} for what JSON
+ * cannot hold (a cycle, a BigInt, nesting deeper than the engine can walk, or no JSON value at
+ * all), so a caller can refuse it before writing anything.
  */
-export function assertJsonStorable(value: unknown, what: string): void {
+export function toStorableJson(value: unknown, what: string): string {
+  let json: string | undefined;
   try {
-    JSON.stringify(value);
+    json = JSON.stringify(value);
   } catch (error) {
     throw new InvalidArgumentError(
       `${what} cannot be stored as JSON: ${(error as Error).message}`,
@@ -82,4 +84,6 @@ export function assertJsonStorable(value: unknown, what: string): void {
       },
     );
   }
+  if (json === undefined) throw new InvalidArgumentError(`${what} cannot be stored as JSON`);
+  return json;
 }

@@ -1,7 +1,7 @@
 import { Observable, concatMap, defer } from 'rxjs';
 import {
   InvalidArgumentError,
-  assertJsonStorable,
+  toStorableJson,
   resolveRunConfig,
   toFerriteError,
   validateContent,
@@ -205,7 +205,7 @@ export class Runner {
     validateName('sessionId', sessionId);
     const message = validateContent(newMessage, 'newMessage');
     // Refused before anything is written, so no empty session is left behind.
-    assertJsonStorable(message, 'newMessage');
+    toStorableJson(message, 'newMessage');
     if (typeof options !== 'object' || options === null) {
       throw new InvalidArgumentError('run options must be an object');
     }
@@ -214,7 +214,7 @@ export class Runner {
         throw new InvalidArgumentError('options.stateDelta must be an object');
       }
       // temp: values are never stored, so they may hold anything.
-      assertJsonStorable(withoutTempKeys(options.stateDelta), 'options.stateDelta');
+      toStorableJson(withoutTempKeys(options.stateDelta), 'options.stateDelta');
     }
     return {
       userId,

@@ -3,7 +3,7 @@ import {
   InvalidArgumentError,
   SessionNotFoundError,
   StaleSessionError,
-  assertJsonStorable,
+  toStorableJson,
   createEvent,
   validateContent,
   type Event,
@@ -93,8 +93,8 @@ async function create(
     if (event.content !== undefined) validateContent(event.content, `events[${index}].content`);
     return event;
   });
-  assertJsonStorable(state, 'state');
-  assertJsonStorable(initial, 'events');
+  if (state !== undefined) toStorableJson(state, 'state');
+  toStorableJson(initial, 'events');
   const session = await runner.sessionService.createSession({
     appName,
     userId,

@@ -8,6 +8,7 @@ import {
   freezeEvent,
   hasKeys,
   splitStateDelta,
+  toStorableJson,
   validateName,
   type AppendEventOptions,
   type CreateSessionOptions,
@@ -341,7 +342,7 @@ export class PostgresSessionService implements SessionService, AsyncDisposable {
         artifactDelta: actions.artifactDelta ?? {},
       },
     };
-    const json = serialize(storedShape, `event ${event.id}`);
+    const json = toStorableJson(storedShape, `event ${event.id}`);
     const deltas = serializeTiers(tiers, 'event stateDelta');
     const row = await this.#one(
       'appendEvent',
@@ -487,27 +488,14 @@ function listenForIdleErrors(
   return () => emitter.off?.('error', listener);
 }
 
-function serialize(value: unknown, what: string): string {
-  try {
-    const json = JSON.stringify(value);
-    if (typeof json !== 'string') throw new TypeError('not JSON-serializable');
-    return json;
-  } catch (error) {
-    throw new InvalidArgumentError(
-      `${what} cannot be stored as JSON: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
-  }
-}
-
 function serializeTiers(
   tiers: { app: State; user: State; session: State },
   what: string,
 ): TierDeltas {
   const deltas: TierDeltas = {};
-  if (hasKeys(tiers.session)) deltas.session = serialize(tiers.session, what);
-  if (hasKeys(tiers.user)) deltas.user = serialize(tiers.user, what);
-  if (hasKeys(tiers.app)) deltas.app = serialize(tiers.app, what);
+  if (hasKeys(tiers.session)) deltas.session = toStorableJson(tiers.session, what);
+  if (hasKeys(tiers.user)) deltas.user = toStorableJson(tiers.user, what);
+  if (hasKeys(tiers.app)) deltas.app = toStorableJson(tiers.app, what);
   return deltas;
 }
 

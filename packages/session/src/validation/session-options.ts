@@ -1,4 +1,4 @@
-import { InvalidArgumentError, withoutTempKeys, type Event } from '@ferrite/core';
+import { InvalidArgumentError, toStorableJson, withoutTempKeys, type Event } from '@ferrite/core';
 import { frozenJsonCopy } from './frozen-json-copy.js';
 
 /** Default page size of `listSessions`. */
@@ -42,19 +42,7 @@ export function validateEventFilters(
  * Throws {@link InvalidArgumentError} for what cannot be stored (cycles, BigInt).
  */
 export function toStorable<TValue>(value: TValue, what: string): TValue {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(value);
-  } catch (error) {
-    throw new InvalidArgumentError(
-      `${what} cannot be stored as JSON: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
-  }
-  if (json === undefined) throw new InvalidArgumentError(`${what} cannot be stored as JSON`);
-  return JSON.parse(json) as TValue;
+  return JSON.parse(toStorableJson(value, what)) as TValue;
 }
 
 /**
