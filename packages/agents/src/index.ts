@@ -11,5 +11,4 @@ export {
 } from './tools/function-tool.js';
 export { LoadMemoryTool, loadMemory, type LoadMemoryToolConfig } from './tools/load-memory-tool.js';
 export { TRANSFER_TOOL_NAME } from './tools/transfer-to-agent-tool.js';
-export { validateAgentName } from './agent/agent-name.js';
 export { renderInstruction } from './llm/instruction-template.js';

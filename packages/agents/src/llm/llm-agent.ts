@@ -14,8 +14,8 @@ import {
   type ModelRequest,
   type ModelResponse,
   type Tool,
+  validateAgentName,
 } from '@ferrite/core';
-import { validateAgentName } from '../agent/agent-name.js';
 import { attachSubAgents } from '../agent/attach-sub-agents.js';
 import { TRANSFER_TOOL_NAME, TransferToAgentTool } from '../tools/transfer-to-agent-tool.js';
 import { validateToolName } from '../tools/tool-name.js';

@@ -1,6 +1,5 @@
 import type { ObservableInput } from 'rxjs';
-import type { Agent, Event, InvocationContext } from '@ferrite/core';
-import { validateAgentName } from '../agent/agent-name.js';
+import { validateAgentName, type Agent, type Event, type InvocationContext } from '@ferrite/core';
 import { attachSubAgents } from '../agent/attach-sub-agents.js';
 
 /** Settings shared by the workflow agents. */

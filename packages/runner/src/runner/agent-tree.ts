@@ -1,8 +1,9 @@
-import { InvalidArgumentError, type Agent } from '@ferrite/core';
+import { InvalidArgumentError, validateAgentName, type Agent } from '@ferrite/core';
 
 /**
- * The agent tree a Runner serves: validated once (names present and unique, no agent twice),
- * with `parentAgent` links set and a name index for transfers and agent selection.
+ * The agent tree a Runner serves: validated once (every name valid by `validateAgentName` and
+ * unique, no agent twice), with `parentAgent` links set and a name index for transfers and
+ * agent selection.
  */
 export class AgentTree {
   /** The root agent. */
@@ -16,15 +17,7 @@ export class AgentTree {
       if (typeof agent !== 'object' || agent === null || typeof agent.run !== 'function') {
         throw new InvalidArgumentError(`${path} is not an agent (it has no run method)`);
       }
-      const name = agent.name;
-      if (typeof name !== 'string' || name.length === 0) {
-        throw new InvalidArgumentError(`${path} has no name; every agent needs a non-empty name`);
-      }
-      if (name === 'user') {
-        throw new InvalidArgumentError(
-          `${path} is named 'user', which is reserved for user events`,
-        );
-      }
+      const name = namedAgent(agent, path);
       if (seen.has(agent)) {
         throw new InvalidArgumentError(`agent '${name}' appears twice in the agent tree`);
       }
@@ -62,5 +55,14 @@ export class AgentTree {
       current = current.parentAgent;
     }
     return true;
+  }
+}
+
+/** The agent's name, checked by the one agent-name rule; the error says where in the tree. */
+function namedAgent(agent: Agent, path: string): string {
+  try {
+    return validateAgentName(agent.name);
+  } catch (error) {
+    throw new InvalidArgumentError(`${path}: ${(error as Error).message}`, { cause: error });
   }
 }

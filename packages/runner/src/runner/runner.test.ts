@@ -45,6 +45,17 @@ describe('Runner constructor', () => {
     expect(() => new Runner({ appName: 'app', agent, sessionService })).toThrow(/'helper'/);
   });
 
+  it('checks every agent name in the tree with validateAgentName', () => {
+    // A hand-written agent bypasses the constructors' checks; the tree still refuses a dotted
+    // name (it would make a parallel branch path ambiguous), `user` and an empty name.
+    for (const bad of ['a.b', 'user', '']) {
+      const agent = new TestAgent('root', undefined, { subAgents: [new TestAgent(bad)] });
+      const attempt = () => new Runner({ appName: 'app', agent, sessionService });
+      expect(attempt).toThrow(InvalidArgumentError);
+      expect(attempt).toThrow(/a sub-agent of 'root': Invalid agent name/);
+    }
+  });
+
   it('rejects an agent that appears twice in the tree', () => {
     const shared = new TestAgent('shared');
     const agent = new TestAgent('root', undefined, {
