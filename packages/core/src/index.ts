@@ -3,6 +3,12 @@ export {
   type FerriteErrorOptions,
   type FerriteErrorClass,
 } from './errors/ferrite-error.js';
+export {
+  ERROR_STATUS,
+  isFerriteErrorCode,
+  statusOfCode,
+  type FerriteErrorCode,
+} from './errors/error-codes.js';
 export { InvalidArgumentError } from './errors/invalid-argument-error.js';
 export { SessionExistsError } from './errors/session-exists-error.js';
 export { SessionNotFoundError } from './errors/session-not-found-error.js';
@@ -21,6 +27,14 @@ export { TargetError, type TargetErrorOptions } from './errors/target-error.js';
 export { InternalError } from './errors/internal-error.js';
 export { toFerriteError, isAbortError } from './errors/to-ferrite-error.js';
 export { abortableDelay, type AbortableDelayOptions } from './async/abortable-delay.js';
+export {
+  RetryPolicy,
+  type RetryAttempt,
+  type RetryOptions,
+  type RetryRunOptions,
+} from './async/retry-policy.js';
+export { parseRetryAfter } from './async/retry-after.js';
+export { IdleTimeout } from './async/idle-timeout.js';
 
 export {
   textOf,

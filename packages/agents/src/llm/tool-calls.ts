@@ -68,7 +68,7 @@ export async function runToolCalls(
           return toResponse(await tool.execute(check.value, toolContext));
         } catch (error) {
           if (context.signal.aborted) throw context.signal.reason;
-          if (FerriteError.isInstance(error) && error.code === ToolCallError.code) throw error;
+          if (ToolCallError.isInstance(error)) throw error;
           const message = error instanceof Error ? error.message : String(error);
           if ((tool as { failRunOnError?: boolean }).failRunOnError) {
             throw new ToolCallError(tool.name, `Tool '${tool.name}' failed: ${message}`, {

@@ -6,6 +6,9 @@ import {
   SessionExistsError,
   SessionNotFoundError,
   toFerriteError,
+  ERROR_STATUS,
+  statusOfCode,
+  type FerriteErrorCode,
 } from '../index.js';
 
 describe('FerriteError', () => {
@@ -61,5 +64,77 @@ describe('isInstance on errors with their own constructors', () => {
     const target: unknown = new TargetError('exit 3', { targetCode: 'E_CRASH' });
     expect(TargetError.isInstance(target) && target.targetCode).toBe('E_CRASH');
     expect(TargetError.isInstance(error)).toBe(false);
+  });
+});
+
+describe('error codes', () => {
+  it('gives every code a status, and keeps the statuses of SPEC §9', async () => {
+    const core = await import('../index.js');
+    const classes = [
+      core.InvalidArgumentError,
+      core.SessionExistsError,
+      core.SessionNotFoundError,
+      core.StaleSessionError,
+      core.SessionBusyError,
+      core.ArtifactNotFoundError,
+      core.AgentNotFoundError,
+      core.TransferLimitError,
+      core.MaxTurnsExceededError,
+      core.RunTimeoutError,
+      core.OutputLimitError,
+      core.ModelBehaviorError,
+      core.ModelError,
+      core.ToolCallError,
+      core.TargetError,
+      core.InternalError,
+    ];
+    for (const errorClass of classes) expect(core.isFerriteErrorCode(errorClass.code)).toBe(true);
+    expect(
+      Object.fromEntries(
+        classes.map((errorClass) => [errorClass.code, ERROR_STATUS[errorClass.code]]),
+      ),
+    ).toEqual({
+      invalid_argument: 400,
+      'session.exists': 409,
+      'session.not_found': 404,
+      'session.stale': 409,
+      'session.busy': 409,
+      'artifact.not_found': 404,
+      'agent.not_found': 500,
+      'agent.transfer_limit': 500,
+      'run.max_turns': 500,
+      'run.timeout': 500,
+      'run.output_limit': 500,
+      'model.behavior': 500,
+      'model.error': 500,
+      'tool.error': 500,
+      'target.error': 500,
+      internal: 500,
+    });
+    // A code this copy does not know (a newer copy's) is a server failure, never the client's.
+    expect(statusOfCode('run.from_the_future')).toBe(500);
+    expect(statusOfCode('toString')).toBe(500);
+    expect(statusOfCode('session.busy')).toBe(409);
+  });
+
+  it('refuses at compile time a status table that misses a code or a code outside the union', () => {
+    // @ts-expect-error every FerriteErrorCode needs a status
+    const partial: Record<FerriteErrorCode, number> = { invalid_argument: 400 };
+    // @ts-expect-error a code outside the union is refused
+    const unknown: FerriteErrorCode = 'session.gone';
+    expect([Object.keys(partial), unknown]).toEqual([['invalid_argument'], 'session.gone']);
+  });
+
+  it('recognises a class that stands for several codes by the same marker rule', () => {
+    class LayerError extends FerriteError {
+      static override readonly code = 'unauthorized';
+      static override readonly codes = ['unauthorized', 'forbidden'] as const;
+    }
+    const forbidden = new LayerError('no', { code: 'forbidden' });
+    expect(LayerError.isInstance(forbidden)).toBe(true);
+    expect(LayerError.isInstance(new InternalError('x'))).toBe(false);
+    const foreign = { code: 'unauthorized', [Symbol.for('@ferrite/core.error')]: true };
+    expect(LayerError.isInstance(foreign)).toBe(true);
+    expect(LayerError.isInstance({ code: 'unauthorized' })).toBe(false);
   });
 });

@@ -135,7 +135,7 @@ export class OpenAIEmbedder implements Embedder {
         retryAfterMs = parseRetryAfter(response.headers);
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
-        if (error instanceof ModelError) throw error;
+        if (ModelError.isInstance(error)) throw error;
         const reason = timeout.aborted
           ? `did not answer within ${this.#timeoutMs} ms`
           : `failed: ${describe(error)}`;

@@ -73,15 +73,15 @@ export async function* callWithRetry<TItem>(call: RetryingCall<TItem>): AsyncGen
           touch();
         }
       } catch (error) {
-        if (FerriteError.isInstance(error) && !(error instanceof ModelError)) throw error;
+        if (FerriteError.isInstance(error) && !ModelError.isInstance(error)) throw error;
         throw networkError(call.provider, error, attemptSignal);
       }
       return;
     } catch (error) {
       if (signal.aborted) throw signal.reason;
-      if (FerriteError.isInstance(error) && !(error instanceof ModelError)) throw error;
+      if (FerriteError.isInstance(error) && !ModelError.isInstance(error)) throw error;
       const failure =
-        error instanceof ModelError ? error : networkError(call.provider, error, attemptSignal);
+        ModelError.isInstance(error) ? error : networkError(call.provider, error, attemptSignal);
       const canRetry =
         !yielded &&
         failure.retryable &&
@@ -99,10 +99,10 @@ export async function* callWithRetry<TItem>(call: RetryingCall<TItem>): AsyncGen
 
 /** Wraps a failure to reach or read the server; a timeout or a ModelError comes through as it is. */
 function networkError(provider: string, error: unknown, attemptSignal: AbortSignal): ModelError {
-  if (error instanceof ModelError) return error;
-  if (attemptSignal.aborted && attemptSignal.reason instanceof ModelError)
+  if (ModelError.isInstance(error)) return error;
+  if (attemptSignal.aborted && ModelError.isInstance(attemptSignal.reason))
     return attemptSignal.reason;
-  if (isAbortError(error) && attemptSignal.reason instanceof ModelError)
+  if (isAbortError(error) && ModelError.isInstance(attemptSignal.reason))
     return attemptSignal.reason;
   const cause = (error as { cause?: { message?: unknown } } | undefined)?.cause;
   const detail = [error instanceof Error ? error.message : String(error), cause?.message]

@@ -256,7 +256,6 @@ function runnerOf(apps: ReadonlyMap<string, ServedRunner>, appName: unknown): Se
   const runner = apps.get(appName);
   if (!runner) {
     throw new HttpError(`app ${JSON.stringify(appName)} not found`, {
-      status: 404,
       code: 'app.not_found',
     });
   }

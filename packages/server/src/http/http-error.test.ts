@@ -35,4 +35,22 @@ describe('HttpError and error responses', () => {
     expect(internal.status).toBe(500);
     expect(await internal.json()).toEqual({ error: 'internal error', code: 'internal' });
   });
+
+  it('follows the family identity rule: marker and code, whatever copy made it', async () => {
+    const foreign = Object.assign(new Error('go away'), {
+      code: 'user.forbidden',
+      [Symbol.for('@ferrite/core.error')]: true,
+    });
+    expect(HttpError.isInstance(foreign)).toBe(true);
+    // A name and a status are not what makes an HttpError.
+    const lookalike = Object.assign(new Error('x'), { name: 'HttpError', status: 401 });
+    expect(HttpError.isInstance(lookalike)).toBe(false);
+    expect(new HttpError('who?', { code: 'app.not_found' }).status).toBe(404);
+    expect(new HttpError('wrong type', { status: 415 }).code).toBe(
+      'request.unsupported_media_type',
+    );
+    const response = errorResponse(foreign);
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ error: 'go away', code: 'user.forbidden' });
+  });
 });

@@ -1,27 +1,18 @@
-import { toFerriteError, type FerriteError } from '@ferrite/core';
-import { HttpError } from './http-error.js';
+import {
+  statusOfCode,
+  toFerriteError,
+  type FerriteError,
+  type FerriteErrorCode,
+} from '@ferrite/core';
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
 /**
- * The HTTP status for a Ferrite error code (SPEC §9). A run that fails on its own (a model, tool
- * or guard error, a transfer to an unknown agent) is a 500: nothing in the request was wrong.
+ * The HTTP status of a Ferrite error: core's exhaustive code → status table (SPEC §9), so a run
+ * that fails on its own (a model, tool or guard error, a transfer to an unknown agent) is a 500.
  */
 export function statusOf(error: FerriteError): number {
-  if (HttpError.isInstance(error)) return error.status;
-  switch (error.code) {
-    case 'invalid_argument':
-      return 400;
-    case 'session.not_found':
-    case 'artifact.not_found':
-      return 404;
-    case 'session.exists':
-    case 'session.stale':
-    case 'session.busy':
-      return 409;
-    default:
-      return 500;
-  }
+  return statusOfCode(error.code);
 }
 
 /** A JSON answer. */
@@ -36,7 +27,7 @@ export function jsonResponse(
 }
 
 /** The public `{ error, code }` of an error: internal failures do not leak their details. */
-export function errorBody(error: FerriteError): { error: string; code: string } {
+export function errorBody(error: FerriteError): { error: string; code: FerriteErrorCode } {
   const message = error.code === 'internal' ? 'internal error' : error.message;
   return { error: message, code: error.code };
 }

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FerriteErrorCode } from '@ferrite/core';
 
 /** A Fetch-API handler, as {@link createHandler} returns. */
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -49,7 +50,11 @@ export function toNodeListener(
 /** Methods node:http delivers but the Fetch API's `Request` refuses to carry. */
 const UNSUPPORTED_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 
-function refuse(res: ServerResponse, status: number, body: { error: string; code: string }): void {
+function refuse(
+  res: ServerResponse,
+  status: number,
+  body: { error: string; code: FerriteErrorCode },
+): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
   res.end(JSON.stringify(body));
 }

@@ -1,4 +1,4 @@
-import type { Event } from '@ferrite/core';
+import type { Event, FerriteErrorCode } from '@ferrite/core';
 
 const encoder = new TextEncoder();
 
@@ -18,7 +18,7 @@ export function eventFrame(event: Event): Uint8Array {
 }
 
 /** The frame that ends a stream on failure. */
-export function errorFrame(error: { error: string; code: string }): Uint8Array {
+export function errorFrame(error: { error: string; code: FerriteErrorCode }): Uint8Array {
   return encoder.encode(`data: ${JSON.stringify(error)}\n\n`);
 }
 
