@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { rename, rm, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   InvalidArgumentError,
@@ -26,6 +26,7 @@ import {
   isArtifactDirectory,
   resolveInside,
 } from './artifact-paths.js';
+import { ContainedFs, codeOf } from './contained-fs.js';
 
 /** Configuration of {@link FileArtifactService}. */
 export interface FileArtifactServiceConfig {
@@ -61,12 +62,14 @@ const VERSION_FILE = /^(0|[1-9][0-9]*)(\.json)?$/;
  */
 export class FileArtifactService implements ArtifactService {
   readonly #config: Readonly<FileArtifactServiceConfig>;
+  readonly #fs: ContainedFs;
 
   constructor(config: FileArtifactServiceConfig) {
     if (typeof config?.rootDir !== 'string' || config.rootDir.length === 0) {
       throw new InvalidArgumentError('FileArtifactService needs a rootDir');
     }
     this.#config = Object.freeze({ rootDir: resolve(config.rootDir) });
+    this.#fs = new ContainedFs(this.#config.rootDir);
   }
 
   /** The absolute directory that holds every artifact. */
@@ -107,19 +110,21 @@ export class FileArtifactService implements ArtifactService {
       let version = await this.#nextVersion(directory);
       for (;;) {
         try {
-          await writeFile(join(directory, `${version}.json`), sidecarJson, { flag: 'wx' });
+          await this.#fs.create(directory, `${version}.json`, sidecarJson);
           break;
         } catch (error) {
           if (codeOf(error) !== 'EEXIST') throw error;
           version += 1;
         }
       }
-      const temporary = join(directory, `.tmp-${randomUUID()}`);
+      const temporary = `.tmp-${randomUUID()}`;
       try {
-        await writeFile(temporary, bytes);
-        await rename(temporary, join(directory, String(version)));
+        await this.#fs.create(directory, temporary, bytes);
+        // rename replaces a link at the destination; it never writes through one.
+        await rename(join(directory, temporary), join(directory, String(version)));
+        await this.#fs.verify(directory);
       } catch (error) {
-        await unlink(temporary).catch(() => undefined);
+        await unlink(join(directory, temporary)).catch(() => undefined);
         await unlink(join(directory, `${version}.json`)).catch(() => undefined);
         throw error;
       }
@@ -132,12 +137,13 @@ export class FileArtifactService implements ArtifactService {
     const scope = validateArtifactScope(options);
     const filename = validateArtifactKey(options.filename, options.version);
     return this.#guard('load artifact', async () => {
-      const directory = this.#directory(scope, filename);
+      const directory = await this.#existingDirectory(scope, filename);
+      if (directory === undefined) return undefined;
       const version = options.version ?? (await this.#versions(directory)).at(-1);
       if (version === undefined) return undefined;
       const [bytes, sidecar] = await Promise.all([
-        readIfExists(join(directory, String(version))),
-        readSidecar(directory, version),
+        this.#fs.read(directory, String(version)),
+        this.#readSidecar(directory, version),
       ]);
       if (bytes === undefined || sidecar === undefined) return undefined;
       switch (sidecar.kind) {
@@ -162,11 +168,11 @@ export class FileArtifactService implements ArtifactService {
   async listArtifactKeys(options: ArtifactScope): Promise<string[]> {
     const scope = validateArtifactScope(options);
     return this.#guard('list artifacts', async () => {
-      const user = resolveInside(this.rootDir, scope.appName, scope.userId);
+      const user = [scope.appName, scope.userId];
+      resolveInside(this.rootDir, ...user, scope.sessionId);
       const names = new Set<string>();
-      for (const filename of await this.#filenames(join(user, scope.sessionId)))
-        names.add(filename);
-      for (const filename of await this.#filenames(join(user, USER_DIRECTORY))) {
+      for (const filename of await this.#filenames([...user, scope.sessionId])) names.add(filename);
+      for (const filename of await this.#filenames([...user, USER_DIRECTORY])) {
         // A session named "user" shares the directory; only user: names belong to the user.
         if (isUserArtifact(filename)) names.add(filename);
       }
@@ -178,18 +184,23 @@ export class FileArtifactService implements ArtifactService {
   async deleteArtifact(options: ArtifactFileOptions): Promise<void> {
     const scope = validateArtifactScope(options);
     const filename = validateArtifactKey(options.filename);
-    await this.#guard('delete artifact', () =>
-      rm(this.#directory(scope, filename), { recursive: true, force: true }),
-    );
+    await this.#guard('delete artifact', async () => {
+      const directory = await this.#existingDirectory(scope, filename);
+      if (directory === undefined) return;
+      await this.#fs.entries(directory); // refuses a link among the files
+      await this.#fs.verify(directory);
+      await rm(directory, { recursive: true, force: true });
+    });
   }
 
   /** Version numbers, ascending; `[]` for an unknown name. */
   async listVersions(options: ArtifactFileOptions): Promise<number[]> {
     const scope = validateArtifactScope(options);
     const filename = validateArtifactKey(options.filename);
-    return this.#guard('list artifact versions', () =>
-      this.#versions(this.#directory(scope, filename)),
-    );
+    return this.#guard('list artifact versions', async () => {
+      const directory = await this.#existingDirectory(scope, filename);
+      return directory === undefined ? [] : this.#versions(directory);
+    });
   }
 
   /** What is known of the given version (or the latest); undefined when unknown. */
@@ -197,11 +208,12 @@ export class FileArtifactService implements ArtifactService {
     const scope = validateArtifactScope(options);
     const filename = validateArtifactKey(options.filename, options.version);
     return this.#guard('describe artifact version', async () => {
-      const directory = this.#directory(scope, filename);
+      const directory = await this.#existingDirectory(scope, filename);
+      if (directory === undefined) return undefined;
       const versions = await this.#versions(directory);
       const version = options.version ?? versions.at(-1);
       if (version === undefined || !versions.includes(version)) return undefined;
-      const sidecar = await readSidecar(directory, version);
+      const sidecar = await this.#readSidecar(directory, version);
       if (!sidecar) return undefined;
       const info: ArtifactVersion = {
         version,
@@ -214,57 +226,64 @@ export class FileArtifactService implements ArtifactService {
     });
   }
 
-  #directory(scope: ArtifactScope, filename: string): string {
+  /** The directory names below rootDir, checked once more to stay inside it. */
+  #segments(scope: ArtifactScope, filename: string): string[] {
     const owner = isUserArtifact(filename) ? USER_DIRECTORY : scope.sessionId;
-    return resolveInside(
-      this.rootDir,
-      scope.appName,
-      scope.userId,
-      owner,
-      encodeFilename(filename).directory,
-    );
+    const segments = [scope.appName, scope.userId, owner, encodeFilename(filename).directory];
+    resolveInside(this.rootDir, ...segments);
+    return segments;
+  }
+
+  /** The artifact's checked directory, undefined when it does not exist. */
+  #existingDirectory(scope: ArtifactScope, filename: string): Promise<string | undefined> {
+    return this.#fs.directory(this.#segments(scope, filename), false);
   }
 
   async #prepareDirectory(scope: ArtifactScope, filename: string): Promise<string> {
-    const directory = this.#directory(scope, filename);
-    await mkdir(directory, { recursive: true });
+    const directory = (await this.#fs.directory(this.#segments(scope, filename), true))!;
     if (encodeFilename(filename).hashed) {
-      const temporary = join(directory, `.tmp-${randomUUID()}`);
-      await writeFile(temporary, filename, 'utf8');
-      await rename(temporary, join(directory, NAME_FILE));
+      const temporary = `.tmp-${randomUUID()}`;
+      await this.#fs.create(directory, temporary, filename);
+      await rename(join(directory, temporary), join(directory, NAME_FILE));
     }
     return directory;
   }
 
   async #nextVersion(directory: string): Promise<number> {
     let next = 0;
-    for (const entry of await readdir(directory)) {
-      const match = VERSION_FILE.exec(entry);
+    for (const entry of await this.#fs.entries(directory)) {
+      const match = VERSION_FILE.exec(entry.name);
       if (match) next = Math.max(next, Number(match[1]) + 1);
     }
     return next;
   }
 
   async #versions(directory: string): Promise<number[]> {
-    const entries = await readdirIfExists(directory);
-    return entries
-      .filter((entry) => DATA_FILE.test(entry))
-      .map(Number)
+    return (await this.#fs.entries(directory))
+      .filter((entry) => DATA_FILE.test(entry.name))
+      .map((entry) => Number(entry.name))
       .sort((a, b) => a - b);
   }
 
-  async #filenames(ownerDirectory: string): Promise<string[]> {
+  async #filenames(ownerSegments: string[]): Promise<string[]> {
+    const ownerDirectory = await this.#fs.directory(ownerSegments, false);
+    if (ownerDirectory === undefined) return [];
     const filenames: string[] = [];
-    for (const entry of await readdirIfExists(ownerDirectory)) {
-      if (!isArtifactDirectory(entry)) continue;
-      const directory = join(ownerDirectory, entry);
+    for (const entry of await this.#fs.entries(ownerDirectory)) {
+      if (!entry.isDirectory() || !isArtifactDirectory(entry.name)) continue;
+      const directory = join(ownerDirectory, entry.name);
       if ((await this.#versions(directory)).length === 0) continue;
       const filename =
-        decodeDirectory(entry) ??
-        (await readIfExists(join(directory, NAME_FILE)))?.toString('utf8');
+        decodeDirectory(entry.name) ??
+        (await this.#fs.read(directory, NAME_FILE))?.toString('utf8');
       if (filename !== undefined) filenames.push(filename);
     }
     return filenames;
+  }
+
+  async #readSidecar(directory: string, version: number): Promise<VersionSidecar | undefined> {
+    const raw = await this.#fs.read(directory, `${version}.json`);
+    return raw === undefined ? undefined : (JSON.parse(raw.toString('utf8')) as VersionSidecar);
   }
 
   async #guard<TResult>(action: string, run: () => Promise<TResult>): Promise<TResult> {
@@ -274,36 +293,4 @@ export class FileArtifactService implements ArtifactService {
       throw toFerriteError(error, `could not ${action}`);
     }
   }
-}
-
-async function readIfExists(path: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    if (codeOf(error) === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-async function readdirIfExists(path: string): Promise<string[]> {
-  try {
-    return await readdir(path);
-  } catch (error) {
-    if (codeOf(error) === 'ENOENT' || codeOf(error) === 'ENOTDIR') return [];
-    throw error;
-  }
-}
-
-async function readSidecar(
-  directory: string,
-  version: number,
-): Promise<VersionSidecar | undefined> {
-  const raw = await readIfExists(join(directory, `${version}.json`));
-  return raw === undefined ? undefined : (JSON.parse(raw.toString('utf8')) as VersionSidecar);
-}
-
-function codeOf(error: unknown): unknown {
-  return typeof error === 'object' && error !== null
-    ? (error as { code?: unknown }).code
-    : undefined;
 }
