@@ -101,7 +101,7 @@ export type {
   Embedder,
 } from './services/memory-service.js';
 
-export { findAgent, rootAgentOf, type Agent } from './agent/agent.js';
+export type { Agent } from './agent/agent.js';
 export { validateAgentName } from './agent/validate-agent-name.js';
 export type { InvocationContext, StateView, ScopedArtifacts } from './agent/invocation-context.js';
 export type {

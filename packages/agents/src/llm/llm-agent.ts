@@ -217,7 +217,7 @@ export class LlmAgent implements Agent {
         ) {
           context.state.set(this.outputKey, textOf(content));
         }
-        yield this.#event(context, answer, true);
+        yield this.#event(context, answer);
         return;
       }
 
@@ -226,21 +226,17 @@ export class LlmAgent implements Agent {
         .filter((call) => tools.get(call.name)?.isLongRunning)
         .map((call) => call.id);
       if (longRunningIds.length > 0) answer.longRunningToolIds = longRunningIds;
-      yield this.#event(context, answer, true);
+      yield this.#event(context, answer);
       if (context.ended) return;
 
       const outcome = await runToolCalls(context, calls, tools);
-      yield this.#event(
-        context,
-        {
-          content: {
-            role: 'user',
-            parts: outcome.responses.map((functionResponse) => ({ functionResponse })),
-          },
-          actions: outcome.actions,
+      yield this.#event(context, {
+        content: {
+          role: 'user',
+          parts: outcome.responses.map((functionResponse) => ({ functionResponse })),
         },
-        true,
-      );
+        actions: outcome.actions,
+      });
       const { transferToAgent, escalate, skipSummarization } = outcome.actions;
       if (
         context.ended ||
@@ -261,18 +257,18 @@ export class LlmAgent implements Agent {
     return renderInstruction(instruction, context.state, this.name);
   }
 
-  #event(context: InvocationContext, init: EventInit, attachDeltas = false): Event {
-    const event = createEvent({
+  /**
+   * An event of this agent in the context's branch. State and artifact writes of the agent
+   * and its tools are not put here: the runner attaches them to the next non-partial event of
+   * this agent and branch.
+   */
+  #event(context: InvocationContext, init: EventInit): Event {
+    return createEvent({
       ...init,
       invocationId: context.invocationId,
       author: this.name,
       ...(context.branch === undefined ? {} : { branch: context.branch }),
     });
-    if (attachDeltas) {
-      event.actions.stateDelta = context.state.takeDelta();
-      event.actions.artifactDelta = context.artifacts?.takeDelta() ?? {};
-    }
-    return event;
   }
 }
 

@@ -35,11 +35,6 @@ export class TransferToAgentTool implements SelfValidatingTool {
     };
   }
 
-  /** The agents this tool may transfer to. */
-  get targets(): readonly Agent[] {
-    return [...this.#targets.values()];
-  }
-
   /** Any name is accepted here; `execute` explains a wrong one to the model itself. */
   async validateArguments(args: Record<string, unknown>): Promise<ArgumentCheck> {
     return { ok: true, value: { ...args } };

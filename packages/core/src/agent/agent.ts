@@ -21,20 +21,3 @@ export interface Agent {
   /** Runs one turn of this agent; an Observable, async iterable, promise or array of events. */
   run(context: InvocationContext): ObservableInput<Event>;
 }
-
-/** Finds an agent by name in the tree rooted at `root` (depth first), or undefined. */
-export function findAgent(root: Agent, name: string): Agent | undefined {
-  if (root.name === name) return root;
-  for (const child of root.subAgents) {
-    const found = findAgent(child, name);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-/** The root of the tree `agent` belongs to, following `parentAgent` links. */
-export function rootAgentOf(agent: Agent): Agent {
-  let current = agent;
-  while (current.parentAgent) current = current.parentAgent;
-  return current;
-}

@@ -8,6 +8,7 @@ import type { ResolvedRunConfig } from '../run/run-config.js';
 /**
  * The session state as an agent sees it during a run: app, user, session and temp keys.
  * `set` is visible at once and is recorded into the `stateDelta` of the agent's next event.
+ * Writing is one-way: the runner alone attaches the recorded writes to an event.
  */
 export interface StateView {
   /** The current value of a key of any scope, pending writes included. */
@@ -18,11 +19,12 @@ export interface StateView {
   set(key: string, value: unknown): void;
   /** A copy of the whole merged state, pending writes included. */
   toObject(): Record<string, unknown>;
-  /** Takes the writes not yet attached to an event (the runner calls this). */
-  takeDelta(): Record<string, unknown>;
 }
 
-/** The session's artifacts, with saves recorded into the next event's `artifactDelta`. */
+/**
+ * The session's artifacts, with saves recorded into the next event's `artifactDelta` (the
+ * runner alone attaches them to an event).
+ */
 export interface ScopedArtifacts {
   /** Saves a new version and records it for the next event's `artifactDelta`. */
   save(
@@ -38,8 +40,6 @@ export interface ScopedArtifacts {
   versions(filename: string): Promise<number[]>;
   /** What is known of one version (the latest without one). */
   info(filename: string, version?: number): Promise<ArtifactVersion | undefined>;
-  /** Takes the saves not yet attached to an event (the runner calls this). */
-  takeDelta(): Record<string, number>;
 }
 
 /** Everything an agent needs during one invocation (one user message and what follows). */

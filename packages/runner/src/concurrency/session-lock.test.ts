@@ -31,6 +31,28 @@ describe('SessionLock', () => {
     expect(lock.isHeld('k')).toBe(false);
   });
 
+  it('acts on the first release of a lease only', async () => {
+    const lock = new SessionLock();
+    const a = lock.acquire('k', 'queue', holder());
+    const b = lock.acquire('k', 'queue', holder());
+    const c = lock.acquire('k', 'queue', holder());
+    let cGranted: boolean | undefined;
+    void c.ready.then((ok) => (cGranted = ok));
+    a.release();
+    expect(await b.ready).toBe(true);
+    // The run that held the session releases again (its stream settling after a store call):
+    // b keeps the session and c keeps waiting.
+    a.release();
+    a.release();
+    await Promise.resolve();
+    expect(cGranted).toBeUndefined();
+    b.release();
+    expect(await c.ready).toBe(true);
+    c.release();
+    c.release();
+    expect(lock.isHeld('k')).toBe(false);
+  });
+
   it("rejects a second claim in 'reject' mode and lets a waiter leave the line", async () => {
     const lock = new SessionLock();
     const first = lock.acquire('k', 'reject', holder());

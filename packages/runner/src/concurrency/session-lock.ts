@@ -9,7 +9,10 @@ export interface SessionHolder {
 export interface SessionLease {
   /** Resolves true when the session is this lease's, false when the wait was cancelled. */
   readonly ready: Promise<boolean>;
-  /** Gives the session to the next waiter (or frees it); cancels the wait of a waiting lease. */
+  /**
+   * Gives the session to the next waiter (or frees it); cancels the wait of a waiting lease.
+   * One-shot: only the first call acts, later ones do nothing.
+   */
   release(): void;
 }
 
@@ -39,7 +42,7 @@ export class SessionLock {
     if (!entry) {
       const owned: Entry = { holder, waiters: [] };
       this.#entries.set(key, owned);
-      return { ready: GRANTED, release: () => this.#release(key, holder) };
+      return this.#lease(key, holder, GRANTED);
     }
     if (mode === 'reject') {
       throw new SessionBusyError(`Session '${key}' is already running`);
@@ -49,7 +52,24 @@ export class SessionLock {
       waiter = { holder, grant };
     });
     entry.waiters.push(waiter);
-    return { ready, release: () => this.#release(key, holder) };
+    return this.#lease(key, holder, ready);
+  }
+
+  /**
+   * A lease whose release acts once. Until then its holder is either the session's holder or
+   * in its line, so the release either hands the session on or leaves the line; a second call
+   * can never hand on a session another run holds by then.
+   */
+  #lease(key: string, holder: SessionHolder, ready: Promise<boolean>): SessionLease {
+    let released = false;
+    return {
+      ready,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#release(key, holder);
+      },
+    };
   }
 
   /** True when a run holds `key`. */
@@ -69,6 +89,7 @@ export class SessionLock {
     const entry = this.#entries.get(key);
     if (!entry) return;
     if (entry.holder !== holder) {
+      // Still in line: leave it.
       const index = entry.waiters.findIndex((waiter) => waiter.holder === holder);
       if (index >= 0) entry.waiters.splice(index, 1)[0]?.grant(false);
       return;

@@ -65,11 +65,6 @@ export class InvocationState {
       : undefined;
   }
 
-  /** Model calls counted so far, all agents together. */
-  get modelCalls(): number {
-    return this.#modelCalls;
-  }
-
   /** Counts one model call; throws MaxTurnsExceededError past `runConfig.maxTurns`. */
   countModelCall(): void {
     this.#modelCalls += 1;

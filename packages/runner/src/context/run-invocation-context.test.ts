@@ -59,13 +59,17 @@ describe('state through the invocation context', () => {
       ctx.state.set('count', 1);
       reads.push(ctx.state.get('count'), ctx.state.has('count'), ctx.state.toObject());
       yield say('one');
-      reads.push(ctx.session.state.count, ctx.state.takeDelta());
+      reads.push(ctx.session.state.count);
       yield say('two', { actions: { stateDelta: { count: 2 } } });
       reads.push(ctx.state.get('count'));
     });
     const { runner } = makeRunner(root);
-    await runToArray(runner.run('u1', 's1', userContent('hi'), { stateDelta: { seed: true } }));
-    expect(reads).toEqual([1, true, { seed: true, count: 1 }, 1, {}, 2]);
+    const events = await runToArray(
+      runner.run('u1', 's1', userContent('hi'), { stateDelta: { seed: true } }),
+    );
+    expect(reads).toEqual([1, true, { seed: true, count: 1 }, 1, 2]);
+    // The write went with the first event only; nothing was left pending for the second.
+    expect(events.map((e) => e.actions.stateDelta)).toEqual([{ count: 1 }, { count: 2 }]);
   });
 
   it("merges pending writes into the agent's event, the event's explicit delta winning", async () => {
@@ -116,11 +120,7 @@ describe('state through the invocation context', () => {
           branch: 'root.right',
           content: { role: 'model', parts: [{ text: 'r' }] },
         });
-        yield createEvent({
-          author: 'left',
-          branch: 'root.left',
-          actions: { stateDelta: l.state.takeDelta() },
-        });
+        yield createEvent({ author: 'left', branch: 'root.left' });
       },
       { subAgents: [left, right] },
     );
@@ -278,5 +278,31 @@ describe('writes of child contexts', () => {
     });
     expect(events[3]!.content!.parts[0]!.text).toBe('visible later');
     expect((await stored()).every((e) => !('temp:child_note' in e.actions.stateDelta))).toBe(true);
+  });
+});
+
+describe('leftover writes', () => {
+  it('puts a last write that is only a temp: key into the live state, with no extra event', async () => {
+    let seenByLater: unknown;
+    const later = new TestAgent('later', (ctx) => {
+      seenByLater = ctx.state.get('temp:handoff');
+      return [say('later done')];
+    });
+    const first = new TestAgent(
+      'first',
+      async function* (ctx) {
+        yield say('first done');
+        yield transferTo('later');
+        ctx.state.set('temp:handoff', { step: 2 });
+      },
+      { subAgents: [later] },
+    );
+    const { runner, stored } = makeRunner(first);
+    const emitted = await runToArray(runner.run('u1', 's1', userContent('hi')));
+    expect(seenByLater).toEqual({ step: 2 });
+    expect(emitted.map((e) => e.author)).toEqual(['first', 'first', 'later']);
+    const events = await stored();
+    expect(events.map((e) => e.author)).toEqual(['user', 'first', 'first', 'later']);
+    expect(events.every((e) => !('temp:handoff' in e.actions.stateDelta))).toBe(true);
   });
 });

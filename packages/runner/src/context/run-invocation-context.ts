@@ -7,8 +7,19 @@ import type {
   Session,
 } from '@ferrite/core';
 import type { InvocationState } from './invocation-state.js';
+import { PendingWrites } from './pending-writes.js';
 import { SessionScopedArtifacts } from './session-scoped-artifacts.js';
 import { SessionStateView } from './session-state-view.js';
+
+let pendingOf: (context: RunInvocationContext) => PendingWrites;
+
+/**
+ * The writes of `context` that no event carries yet. Only the runner's own modules call this;
+ * it is not exported from the package, so agents and tools can add writes but never take them.
+ */
+export function pendingWritesOf(context: RunInvocationContext): PendingWrites {
+  return pendingOf(context);
+}
 
 function contextKey(agentName: string, branch: string | undefined): string {
   return branch === undefined ? agentName : `${branch}\u0000${agentName}`;
@@ -26,6 +37,11 @@ export class RunInvocationContext implements InvocationContext {
   readonly artifacts: SessionScopedArtifacts | undefined;
   readonly #shared: InvocationState;
   readonly #family: Map<string, RunInvocationContext>;
+  readonly #pending = new PendingWrites();
+
+  static {
+    pendingOf = (context) => context.#pending;
+  }
 
   private constructor(
     shared: InvocationState,
@@ -37,13 +53,17 @@ export class RunInvocationContext implements InvocationContext {
     this.#family = family;
     this.agent = agent;
     this.branch = branch;
-    this.state = new SessionStateView(shared.session);
+    this.state = new SessionStateView(shared.session, this.#pending);
     this.artifacts = shared.artifactService
-      ? new SessionScopedArtifacts(shared.artifactService, {
-          appName: shared.appName,
-          userId: shared.userId,
-          sessionId: shared.session.id,
-        })
+      ? new SessionScopedArtifacts(
+          shared.artifactService,
+          {
+            appName: shared.appName,
+            userId: shared.userId,
+            sessionId: shared.session.id,
+          },
+          this.#pending,
+        )
       : undefined;
     family.set(contextKey(agent.name, branch), this);
   }

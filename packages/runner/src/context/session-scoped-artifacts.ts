@@ -5,20 +5,25 @@ import type {
   Part,
   ScopedArtifacts,
 } from '@ferrite/core';
+import { PendingWrites } from './pending-writes.js';
 
 /**
- * The artifacts of one session as an agent sees them; every save is recorded so the runner
- * can attach it to the next event's `artifactDelta`.
+ * The artifacts of one session as an agent sees them; every save is recorded in a buffer that
+ * only the runner takes from, to attach it to the next event's `artifactDelta`.
  */
 export class SessionScopedArtifacts implements ScopedArtifacts {
   readonly #service: ArtifactService;
   readonly #scope: ArtifactScope;
-  #pending: Record<string, number> = {};
-  #pendingCount = 0;
+  readonly #pending: PendingWrites;
 
-  constructor(service: ArtifactService, scope: ArtifactScope) {
+  constructor(
+    service: ArtifactService,
+    scope: ArtifactScope,
+    pending: PendingWrites = new PendingWrites(),
+  ) {
     this.#service = service;
     this.#scope = scope;
+    this.#pending = pending;
   }
 
   async save(
@@ -32,8 +37,7 @@ export class SessionScopedArtifacts implements ScopedArtifacts {
       artifact,
       ...(options.customMetadata ? { customMetadata: options.customMetadata } : {}),
     });
-    if (!Object.hasOwn(this.#pending, filename)) this.#pendingCount += 1;
-    this.#pending[filename] = version;
+    this.#pending.recordArtifact(filename, version);
     return version;
   }
 
@@ -60,18 +64,5 @@ export class SessionScopedArtifacts implements ScopedArtifacts {
       filename,
       ...(version === undefined ? {} : { version }),
     });
-  }
-
-  takeDelta(): Record<string, number> {
-    if (this.#pendingCount === 0) return {};
-    const delta = this.#pending;
-    this.#pending = {};
-    this.#pendingCount = 0;
-    return delta;
-  }
-
-  /** True when saves are waiting to be attached to an event. */
-  get hasPending(): boolean {
-    return this.#pendingCount > 0;
   }
 }

@@ -1,5 +1,5 @@
-import { AgentNotFoundError, TEMP_PREFIX, TransferLimitError, createEvent } from '@ferrite/core';
-import type { RunInvocationContext } from '../context/run-invocation-context.js';
+import { AgentNotFoundError, TransferLimitError, createEvent, type Agent } from '@ferrite/core';
+import { pendingWritesOf, type RunInvocationContext } from '../context/run-invocation-context.js';
 import type { AgentTree } from '../runner/agent-tree.js';
 import { AgentEventSource } from './agent-event-source.js';
 import type { EventPipeline } from './event-pipeline.js';
@@ -38,19 +38,20 @@ export class AgentLoop {
       transfers += 1;
       if (transfers > this.#maxTransfers) {
         throw new TransferLimitError(
-          `The run made more than ${this.#maxTransfers} agent transfers (maxTransfers); the last one asked for '${target}'`,
+          `The run made more than ${this.#maxTransfers} agent transfers (maxTransfers); the last one asked for '${target.name}'`,
         );
       }
-      const next = this.#tree.find(target);
-      if (!next) throw new AgentNotFoundError(target);
-      current = current.withAgent(next);
+      current = current.withAgent(target);
     }
   }
 
-  /** Runs one agent to its end; returns the last transfer target its events asked for. */
-  async #runAgent(context: RunInvocationContext): Promise<string | undefined> {
+  /**
+   * Runs one agent to its end; returns the last transfer target its events asked for (an
+   * unknown target fails the run as soon as the event naming it was stored and emitted).
+   */
+  async #runAgent(context: RunInvocationContext): Promise<Agent | undefined> {
     const source = AgentEventSource.open(context.agent.run(context));
-    let transfer: string | undefined;
+    let transfer: Agent | undefined;
     try {
       for (;;) {
         const next = await source.next(this.#control);
@@ -59,8 +60,8 @@ export class AgentLoop {
         const stored = await this.#pipeline.deliver(context, next.value);
         const target = stored?.actions.transferToAgent;
         if (target) {
-          if (!this.#tree.find(target)) throw new AgentNotFoundError(target);
-          transfer = target;
+          transfer = this.#tree.find(target);
+          if (!transfer) throw new AgentNotFoundError(target);
         }
         if (context.ended) break;
       }
@@ -77,29 +78,20 @@ export class AgentLoop {
 
   /**
    * Writes a context's agent made after its last event: `temp:` keys go straight into the
-   * live state (they are never stored); anything else is stored in one closing event of it.
+   * live state (they are never stored, so they need no event); anything else is stored in one
+   * closing event of that context, to which the pipeline attaches them like to any event.
    */
   async #flushLeftovers(context: RunInvocationContext): Promise<void> {
-    if (!context.state.hasPending && !context.artifacts?.hasPending) return;
-    const state = context.state.takeDelta();
-    const stored: Record<string, unknown> = {};
-    let storedKeys = 0;
-    for (const [key, value] of Object.entries(state)) {
-      if (key.startsWith(TEMP_PREFIX)) context.session.state[key] = value;
-      else {
-        stored[key] = value;
-        storedKeys += 1;
-      }
-    }
-    const artifactDelta = context.artifacts?.takeDelta() ?? {};
-    if (storedKeys === 0 && Object.keys(artifactDelta).length === 0) return;
+    const pending = pendingWritesOf(context);
+    if (pending.isEmpty) return;
+    pending.moveTempKeysTo(context.session.state);
+    if (pending.isEmpty) return;
     await this.#pipeline.deliver(
       context,
       createEvent({
         invocationId: context.invocationId,
         author: context.agent.name,
         ...(context.branch === undefined ? {} : { branch: context.branch }),
-        actions: { stateDelta: stored, artifactDelta },
       }),
     );
   }

@@ -1,16 +1,17 @@
 import { newEventId, type Event, type EventActions } from '@ferrite/core';
 import type { RunInvocationContext } from '../context/run-invocation-context.js';
+import type { TakenWrites } from '../context/pending-writes.js';
 
 /**
  * The agent's event with the runner's defaults filled (id, invocationId, author, timestamp,
- * actions) and, for events that will be stored, the pending state and artifact writes of the
- * context that produced it merged in (the event's own deltas win). The agent's object is
- * copied, never changed; its `actions` object is shared when nothing in it changes.
+ * actions) and `writes` (pending writes the pipeline already took for it) merged into its
+ * deltas, the event's own deltas winning. It only reads: the agent's object is copied, never
+ * changed, and its `actions` object is shared when nothing in it changes.
  */
 export function withEventDefaults(
   context: RunInvocationContext,
   raw: Event,
-  partial: boolean,
+  writes: TakenWrites | undefined,
 ): Event {
   const event: Event = { ...raw };
   if (!event.id) event.id = newEventId();
@@ -21,16 +22,13 @@ export function withEventDefaults(
   let stateDelta = actions?.stateDelta;
   let artifactDelta = actions?.artifactDelta;
   let changed = stateDelta === undefined || artifactDelta === undefined;
-  if (!partial) {
-    const owner = context.contextOf(event.author, raw.branch) ?? context;
-    if (owner.state.hasPending) {
-      stateDelta = { ...owner.state.takeDelta(), ...stateDelta };
-      changed = true;
-    }
-    if (owner.artifacts?.hasPending) {
-      artifactDelta = { ...owner.artifacts.takeDelta(), ...artifactDelta };
-      changed = true;
-    }
+  if (writes?.stateDelta) {
+    stateDelta = { ...writes.stateDelta, ...stateDelta };
+    changed = true;
+  }
+  if (writes?.artifactDelta) {
+    artifactDelta = { ...writes.artifactDelta, ...artifactDelta };
+    changed = true;
   }
   if (changed) {
     event.actions = {

@@ -1,6 +1,7 @@
 import type { Subscriber } from 'rxjs';
 import type { Event, Plugin, Session, SessionService, StreamingMode } from '@ferrite/core';
-import type { RunInvocationContext } from '../context/run-invocation-context.js';
+import type { TakenWrites } from '../context/pending-writes.js';
+import { pendingWritesOf, type RunInvocationContext } from '../context/run-invocation-context.js';
 import { withEventDefaults } from './event-defaults.js';
 import { Halted } from './halted.js';
 import type { InvocationControl } from './invocation-control.js';
@@ -20,8 +21,10 @@ export interface EventPipelineInit {
 }
 
 /**
- * Step 5 of a run: each agent event gets its defaults, passes the plugins' `onEvent`, is
- * stored unless partial (in order, before it is emitted), and the stored event is emitted.
+ * Step 5 of a run: each agent event gets its defaults and, unless partial, the pending state
+ * and artifact writes of the context of its author and branch; it passes the plugins'
+ * `onEvent`, is stored unless partial (in order, before it is emitted), and the stored event
+ * is emitted. This is the only place where pending writes are taken.
  */
 export class EventPipeline {
   readonly #control: InvocationControl;
@@ -50,7 +53,7 @@ export class EventPipeline {
     }
     const partial = raw.partial === true;
     if (partial && !this.#emitPartials) return undefined;
-    let event = withEventDefaults(context, raw, partial);
+    let event = withEventDefaults(context, raw, partial ? undefined : takeWrites(context, raw));
     if (this.#eventPlugins.length > 0) event = await this.#applyPlugins(context, event);
     if (partial) {
       this.#emit(event);
@@ -113,4 +116,14 @@ export class EventPipeline {
     }
     return current;
   }
+}
+
+/**
+ * Takes the pending writes for a non-partial event: those of the context of the event's
+ * `(author, branch)`, or of the running agent's context when no context matches.
+ */
+function takeWrites(context: RunInvocationContext, raw: Event): TakenWrites | undefined {
+  const owner = context.contextOf(raw.author || context.agent.name, raw.branch) ?? context;
+  const pending = pendingWritesOf(owner);
+  return pending.isEmpty ? undefined : pending.take();
 }

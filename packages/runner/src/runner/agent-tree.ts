@@ -41,11 +41,6 @@ export class AgentTree {
     return this.#byName.get(name);
   }
 
-  /** Every agent in the tree, depth first from the root. */
-  get agents(): Agent[] {
-    return [...this.#byName.values()];
-  }
-
   /** True when `agent` and every ancestor up to the root accept the next turn being routed to them. */
   acceptsRouting(agent: Agent): boolean {
     let current: Agent | undefined = agent;

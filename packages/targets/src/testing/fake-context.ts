@@ -46,7 +46,6 @@ export function fakeContext(
       has: (key) => key in state,
       set: (key, value) => void (state[key] = value),
       toObject: () => ({ ...state }),
-      takeDelta: () => ({}),
     },
     memories: [],
     countModelCall: () => undefined,
