@@ -43,6 +43,11 @@ describe('entry points', () => {
     for (const driver of DRIVERS) expect(loaded).not.toContain(driver);
   });
 
+  it('@ferrite/session/internal loads no database driver either', () => {
+    const loaded = runtimePackages(resolve(here, 'internal.ts'));
+    for (const driver of DRIVERS) expect(loaded).not.toContain(driver);
+  });
+
   it('@ferrite/session/postgres loads kysely and pg (and never PGlite)', () => {
     const loaded = runtimePackages(resolve(here, 'postgres/index.ts'));
     expect(loaded).toContain('kysely');

@@ -6,4 +6,4 @@ export {
   type MigrateResult,
 } from './postgres-session-service.js';
 export { SESSION_MIGRATIONS, type SessionMigration } from './migrations.js';
-export { SessionSchema } from './schema.js';
+export { TableNames } from './table-names.js';

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely';
-import type { SessionSchema } from './schema.js';
+import type { TableNames } from './table-names.js';
 
 /** One step of the schema history; steps run in `version` order and never change once shipped. */
 export interface SessionMigration {
@@ -10,7 +10,7 @@ export interface SessionMigration {
   /** Applies this step; it runs in the migration's transaction. */
   // Kysely migrations take an untyped Kysely: the tables they create are not in any type yet.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  up(db: Kysely<any>, schema: SessionSchema): Promise<void>;
+  up(db: Kysely<any>, schema: TableNames): Promise<void>;
 }
 
 /** The ordered schema history of the session tables. Append new versions; never edit old ones. */
@@ -148,7 +148,7 @@ export function versionOf(name: string): number {
 }
 
 /** The migrations as Kysely expects them, bound to one schema and prefix. */
-export function kyselyMigrations(schema: SessionSchema): Record<string, Migration> {
+export function kyselyMigrations(schema: TableNames): Record<string, Migration> {
   const result: Record<string, Migration> = {};
   for (const migration of SESSION_MIGRATIONS) {
     result[migrationName(migration)] = { up: (db) => migration.up(db, schema) };

@@ -13,7 +13,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresSessionService } from './postgres-session-service.js';
 import { SessionQueries } from './session-queries.js';
-import { SessionSchema } from './schema.js';
+import { TableNames } from './table-names.js';
 import { decodeSessionCursor } from '../validation/session-cursor.js';
 import {
   adminQuery,
@@ -564,7 +564,7 @@ describe('reads', () => {
     expect(read?.events.map((e) => e.timestamp)).toEqual(
       Array.from({ length: 20 }, (_, i) => 2981 + i),
     );
-    const queries = new SessionQueries(new SessionSchema(schema, ''));
+    const queries = new SessionQueries(new TableNames(schema, ''));
     const db = new Kysely<Record<string, never>>({
       dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: POSTGRES_URL }) }),
     });
@@ -600,7 +600,7 @@ describe('reads', () => {
       cursor = result.nextCursor;
     }
     expect(seen).toEqual(Array.from({ length: 200 }, (_, i) => `s${5000 - i}`));
-    const queries = new SessionQueries(new SessionSchema(schema, ''));
+    const queries = new SessionQueries(new TableNames(schema, ''));
     const db = new Kysely<Record<string, never>>({
       dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: POSTGRES_URL }) }),
     });

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   InternalError,
   InvalidArgumentError,
@@ -20,19 +20,21 @@ import {
   type Session,
   type SessionService,
 } from '@ferrite/core';
-import { Kysely, Migrator, PostgresDialect, type PostgresPool, type RawBuilder } from 'kysely';
-import pg from 'pg';
-import { kyselyMigrations, migrationName, SESSION_MIGRATIONS, versionOf } from './migrations.js';
-import { SessionSchema } from './schema.js';
+import type { PostgresPool, RawBuilder } from 'kysely';
 import { decodeSessionCursor, encodeSessionCursor } from '../validation/session-cursor.js';
+import {
+  resolveListLimit,
+  validateEvent,
+  validateEventFilters,
+} from '../validation/session-options.js';
+import { SessionDatabase, type AnyKysely } from './session-database.js';
+import { SessionMigrator, type MigrateOptions, type MigrateResult } from './session-migrator.js';
 import { SessionQueries, type TierDeltas } from './session-queries.js';
-import { resolveListLimit, validateEventFilters } from '../index.js';
-import { endpointOf, isRetryable, toStoreError, type StoreEndpoint } from './store-errors.js';
+import { TableNames } from './table-names.js';
+
+export type { MigrateOptions, MigrateResult };
 
 type State = Record<string, unknown>;
-// The service runs raw SQL only, so it needs no table types from the caller's Kysely.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyKysely = Kysely<any>;
 
 /** Where the tables live and whether they are created on first use. */
 export interface PostgresSessionServiceOptions {
@@ -68,23 +70,6 @@ export type PostgresSessionServiceConfig = PostgresSessionServiceOptions &
     | { /** A Kysely instance over PostgreSQL; never destroyed by the service. */ db: AnyKysely }
   );
 
-/** Input of {@link PostgresSessionService.migrate}. */
-export interface MigrateOptions {
-  /** Stop at this schema version instead of the newest (for staged upgrades). */
-  toVersion?: number;
-}
-
-/** Outcome of {@link PostgresSessionService.migrate}. */
-export interface MigrateResult {
-  /** The versions this call applied, in order; empty when the schema was already current. */
-  applied: number[];
-  /** The schema version after the call. */
-  version: number;
-}
-
-const MAX_ATTEMPTS = 3;
-const CONNECT_TIMEOUT_MS = 10_000;
-
 /**
  * The production {@link SessionService}: sessions, events and state tiers in PostgreSQL (or an
  * embedded PGlite), over Kysely and `pg`. Every operation is a single SQL statement.
@@ -98,55 +83,16 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * ```
  */
 export class PostgresSessionService implements SessionService, AsyncDisposable {
-  readonly #db: AnyKysely;
-  readonly #schema: SessionSchema;
+  readonly #database: SessionDatabase;
+  readonly #migrator: SessionMigrator;
   readonly #queries: SessionQueries;
-  readonly #endpoint: StoreEndpoint;
-  readonly #autoMigrate: boolean;
-  /** The pool that named prepared statements go through, when the service has one. */
-  readonly #preparingPool: PreparingPool | undefined;
-  readonly #statementNames = new Map<string, string>();
-  /** Set when the service created the pool, so close() must end it. */
-  readonly #ownsPool: boolean;
-  #detachErrorListener: (() => void) | undefined;
-  #migrated = false;
-  #migration: Promise<void> | undefined;
   #closed = false;
 
   constructor(config: PostgresSessionServiceConfig) {
-    this.#schema = new SessionSchema(config.schema ?? 'ferrite', config.tablePrefix ?? '');
-    this.#queries = new SessionQueries(this.#schema);
-    this.#autoMigrate = config.migrate ?? true;
-    const prepare = config.preparedStatements ?? true;
-    let pool: PostgresPool | undefined;
-    if ('db' in config && config.db !== undefined) {
-      this.#db = config.db;
-      this.#ownsPool = false;
-      this.#endpoint = { secrets: [] };
-    } else if ('pool' in config && config.pool !== undefined) {
-      pool = config.pool;
-      this.#db = new Kysely({ dialect: new PostgresDialect({ pool }) });
-      this.#ownsPool = false;
-      const options = (pool as { options?: Record<string, unknown> }).options ?? {};
-      this.#endpoint = endpointOf(options);
-      this.#detachErrorListener = listenForIdleErrors(pool, true);
-    } else if ('connectionString' in config && typeof config.connectionString === 'string') {
-      pool = new pg.Pool({
-        connectionString: config.connectionString,
-        max: config.maxConnections ?? 10,
-        // Without a bound, an unreachable host waits for the operating system's TCP timeout.
-        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      });
-      this.#detachErrorListener = listenForIdleErrors(pool, false);
-      this.#db = new Kysely({ dialect: new PostgresDialect({ pool }) });
-      this.#ownsPool = true;
-      this.#endpoint = endpointOf({ connectionString: config.connectionString });
-    } else {
-      throw new InvalidArgumentError(
-        'PostgresSessionService needs one of pool, connectionString or db',
-      );
-    }
-    this.#preparingPool = prepare && isPreparingPool(pool) ? pool : undefined;
+    const names = new TableNames(config.schema ?? 'ferrite', config.tablePrefix ?? '');
+    this.#database = new SessionDatabase(config, names, config.preparedStatements ?? true);
+    this.#migrator = new SessionMigrator(this.#database, config.migrate ?? true);
+    this.#queries = new SessionQueries(names);
   }
 
   /**
@@ -154,48 +100,8 @@ export class PostgresSessionService implements SessionService, AsyncDisposable {
    * to run from several processes at once (a lock serialises them, a version table records them).
    */
   async migrate(options: MigrateOptions = {}): Promise<MigrateResult> {
-    return this.#migrate(options, 'migrate');
-  }
-
-  async #migrate(options: MigrateOptions, operation: string): Promise<MigrateResult> {
     this.#assertOpen();
-    const migrator = new Migrator({
-      db: this.#db,
-      provider: { getMigrations: async () => kyselyMigrations(this.#schema) },
-      migrationTableSchema: this.#schema.schema,
-      migrationTableName: this.#schema.name('schema_version'),
-      migrationLockTableName: this.#schema.name('schema_version_lock'),
-    });
-    let outcome;
-    try {
-      if (options.toVersion === undefined) {
-        outcome = await migrator.migrateToLatest();
-      } else {
-        const target = SESSION_MIGRATIONS.find((m) => m.version === options.toVersion);
-        if (!target) {
-          throw new InvalidArgumentError(`unknown schema version ${String(options.toVersion)}`);
-        }
-        outcome = await migrator.migrateTo(migrationName(target));
-      }
-    } catch (error) {
-      throw this.#wrap(error, operation);
-    }
-    if (outcome.error !== undefined) throw this.#wrap(outcome.error, operation);
-    const applied = (outcome.results ?? [])
-      .filter((r) => r.status === 'Success' && r.direction === 'Up')
-      .map((r) => versionOf(r.migrationName));
-    let version: number;
-    try {
-      const migrations = await migrator.getMigrations();
-      version = Math.max(
-        0,
-        ...migrations.filter((m) => m.executedAt).map((m) => versionOf(m.name)),
-      );
-    } catch (error) {
-      throw this.#wrap(error, operation);
-    }
-    if (options.toVersion === undefined) this.#migrated = true;
-    return { applied, version };
+    return this.#migrator.migrate(options, 'migrate');
   }
 
   /** Creates a session and merges its `app:`/`user:` keys into their tiers, in one statement. */
@@ -308,28 +214,12 @@ export class PostgresSessionService implements SessionService, AsyncDisposable {
     const appName = validateName('appName', session.appName);
     const userId = validateName('userId', session.userId);
     const sessionId = validateName('sessionId', session.id);
-    if (typeof event !== 'object' || event === null) {
-      throw new InvalidArgumentError('event must be an object');
-    }
-    if (event.partial) return event;
-    if (typeof event.id !== 'string' || event.id === '') {
-      throw new InvalidArgumentError('event.id must be a non-empty string');
-    }
-    if (typeof event.timestamp !== 'number' || !Number.isFinite(event.timestamp)) {
-      throw new InvalidArgumentError('event.timestamp must be a finite number (milliseconds)');
-    }
-    if (typeof event.author !== 'string') {
-      throw new InvalidArgumentError('event.author must be a string');
-    }
+    if (typeof event === 'object' && event !== null && event.partial) return event;
+    const { actions, stateDelta: delta } = validateEvent(event);
     if (!Number.isSafeInteger(session.revision)) {
       throw new InvalidArgumentError(
         `session.revision must be an integer, got ${String(session.revision)}`,
       );
-    }
-    const actions: Partial<Event['actions']> = event.actions ?? {};
-    const delta = actions.stateDelta ?? {};
-    if (!isPlainObject(delta)) {
-      throw new InvalidArgumentError('event.actions.stateDelta must be an object');
     }
     const tiers = splitStateDelta(delta);
     // The one serialisation of the event: it is what PostgreSQL stores and, parsed back, the
@@ -344,6 +234,9 @@ export class PostgresSessionService implements SessionService, AsyncDisposable {
     };
     const json = toStorableJson(storedShape, `event ${event.id}`);
     const deltas = serializeTiers(tiers, 'event stateDelta');
+    // The optimistic-concurrency check (revision compare-and-bump) and the writes live in the
+    // PL/pgSQL function `append_event`, created by a migration (see migrations.ts): a change to
+    // them is a new migration that replaces the function, never an edit of an applied one.
     const row = await this.#one(
       'appendEvent',
       this.#queries.append(
@@ -374,8 +267,7 @@ export class PostgresSessionService implements SessionService, AsyncDisposable {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#detachErrorListener?.();
-    if (this.#ownsPool) await this.#db.destroy();
+    await this.#database.close();
   }
 
   /** Same as {@link close}. */
@@ -391,101 +283,13 @@ export class PostgresSessionService implements SessionService, AsyncDisposable {
 
   async #run<TRow>(operation: string, query: RawBuilder<TRow>): Promise<TRow[]> {
     this.#assertOpen();
-    await this.#ready(operation);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#execute(query);
-      } catch (error) {
-        // A deadlock or serialization failure rolled the whole statement back: safe to rerun.
-        if (attempt < MAX_ATTEMPTS && isRetryable(error)) continue;
-        throw this.#wrap(error, operation);
-      }
-    }
-  }
-
-  async #execute<TRow>(query: RawBuilder<TRow>): Promise<TRow[]> {
-    const pool = this.#preparingPool;
-    if (!pool) return (await query.execute(this.#db)).rows;
-    const { sql: text, parameters } = query.compile(this.#db);
-    let name = this.#statementNames.get(text);
-    if (name === undefined) {
-      // One name per statement text: pg refuses a known name with another text.
-      name = `ferrite_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
-      this.#statementNames.set(text, name);
-    }
-    // Not pool.query(): on any error (a unique violation included) it drops the connection.
-    const client = await pool.connect();
-    try {
-      return (await client.query<TRow>({ name, text, values: parameters })).rows;
-    } finally {
-      client.release();
-    }
-  }
-
-  async #ready(operation: string): Promise<void> {
-    if (this.#migrated || !this.#autoMigrate) return;
-    // A failed run is forgotten, so the next call tries again (the server may be back).
-    this.#migration ??= this.#migrate({}, `${operation} (automatic migration)`).then(
-      () => undefined,
-      (error: unknown) => {
-        this.#migration = undefined;
-        throw error;
-      },
-    );
-    await this.#migration;
+    await this.#migrator.ensureCurrent(operation);
+    return this.#database.execute(operation, query);
   }
 
   #assertOpen(): void {
     if (this.#closed) throw new InternalError('PostgresSessionService is closed');
   }
-
-  #wrap(error: unknown, operation: string) {
-    return toStoreError(error, operation, this.#schema, this.#endpoint);
-  }
-}
-
-/** A client that takes pg's query config object, and so named prepared statements. */
-interface PreparingClient {
-  query<TRow>(config: {
-    name: string;
-    text: string;
-    values: readonly unknown[];
-  }): Promise<{ rows: TRow[] }>;
-  release(): void;
-}
-
-/** A pool of {@link PreparingClient}s (a `pg.Pool`). */
-interface PreparingPool {
-  connect(): Promise<PreparingClient>;
-}
-
-function isPreparingPool(pool: PostgresPool | undefined): pool is PostgresPool & PreparingPool {
-  // pg.Pool has both; a pool with only Kysely's connect() may not take a config object.
-  if (typeof (pool as { query?: unknown } | undefined)?.query !== 'function') return false;
-  // A pool over a custom connection (PGlite's in-process adapter) talks to no network server;
-  // PGlite's adapter ends the connection when a named statement fails, so it gets plain ones.
-  const options = (pool as { options?: { connection?: unknown } }).options;
-  return options?.connection === undefined;
-}
-
-/**
- * A pool emits 'error' when an idle connection drops (server restart, network); with no listener
- * Node would crash. The pool already discards that client and reconnects on the next query.
- */
-function listenForIdleErrors(
-  pool: PostgresPool,
-  onlyIfUnhandled: boolean,
-): (() => void) | undefined {
-  const emitter = pool as unknown as {
-    on?: (event: 'error', listener: (error: Error) => void) => unknown;
-    off?: (event: 'error', listener: (error: Error) => void) => unknown;
-    listenerCount?: (event: 'error') => number;
-  };
-  if (typeof emitter.on !== 'function') return undefined;
-  if (onlyIfUnhandled && (emitter.listenerCount?.('error') ?? 0) > 0) return undefined;
-  const listener = (): void => {};
-  emitter.on('error', listener);
-  return () => emitter.off?.('error', listener);
 }
 
 function serializeTiers(

@@ -1,7 +1,7 @@
 import type { Event } from '@ferrite/core';
 import { sql, type RawBuilder } from 'kysely';
 import type { SessionCursor } from '../validation/session-cursor.js';
-import type { SessionSchema } from './schema.js';
+import type { TableNames } from './table-names.js';
 
 type State = Record<string, unknown>;
 
@@ -50,9 +50,9 @@ export interface TierDeltas {
  * transaction.
  */
 export class SessionQueries {
-  readonly #s: SessionSchema;
+  readonly #s: TableNames;
 
-  constructor(schema: SessionSchema) {
+  constructor(schema: TableNames) {
     this.#s = schema;
   }
 

@@ -6,7 +6,7 @@ import {
   SessionNotFoundError,
 } from '@ferrite/core';
 import { describe, expect, it } from 'vitest';
-import { SessionSchema } from './schema.js';
+import { TableNames } from './table-names.js';
 import {
   endpointOf,
   isConnectionError,
@@ -46,7 +46,7 @@ describe('endpointOf and redact', () => {
 });
 
 describe('toStoreError', () => {
-  const schema = new SessionSchema('ferrite', 'agent_');
+  const schema = new TableNames('ferrite', 'agent_');
   const endpoint = endpointOf({ connectionString: 'postgres://app:Tr0ub4dor@db.internal:6543/x' });
 
   it('maps a duplicate session key to SessionExistsError and a duplicate event id to invalid_argument, keeping the cause', () => {

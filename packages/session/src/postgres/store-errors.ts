@@ -4,7 +4,7 @@ import {
   InvalidArgumentError,
   SessionExistsError,
 } from '@ferrite/core';
-import type { SessionSchema } from './schema.js';
+import type { TableNames } from './table-names.js';
 
 /** What the service knows about its server, to name it in errors without any credential. */
 export interface StoreEndpoint {
@@ -95,7 +95,7 @@ export function isRetryable(error: unknown): boolean {
 export function toStoreError(
   error: unknown,
   operation: string,
-  schema: SessionSchema,
+  schema: TableNames,
   endpoint: StoreEndpoint,
 ): FerriteError {
   if (FerriteError.isInstance(error)) return error;

@@ -5,8 +5,11 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // PostgreSQL truncates identifiers at 63 bytes; the longest name we derive adds 30 characters.
 const MAX_PREFIX_LENGTH = 33;
 
-/** Where the tables live: one schema and a name prefix, resolved to quoted identifiers. */
-export class SessionSchema {
+/**
+ * Resolves the names of the session tables, indexes, constraints and functions: one schema and
+ * a name prefix, validated once and turned into quoted identifiers for `sql` templates.
+ */
+export class TableNames {
   /** The PostgreSQL schema holding the tables. */
   readonly schema: string;
   /** The prefix of every table, index and constraint name. */

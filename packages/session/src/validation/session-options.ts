@@ -45,11 +45,20 @@ export function toStorable<TValue>(value: TValue, what: string): TValue {
   return JSON.parse(toStorableJson(value, what)) as TValue;
 }
 
+/** The parts of a valid event a store writes: its actions and their state delta. */
+export interface ValidatedEvent {
+  /** `event.actions`, or `{}` when absent. */
+  actions: Partial<Event['actions']>;
+  /** `event.actions.stateDelta`, or `{}` when absent; still with its `temp:` keys. */
+  stateDelta: Record<string, unknown>;
+}
+
 /**
- * Checks the fields a store relies on and returns a storable, deeply frozen copy of the event,
- * with the `actions` maps filled in and `temp:` keys removed from its state delta.
+ * The one check of an appended event every store makes: an object with a non-empty string
+ * `id`, a finite numeric `timestamp`, a string `author`, and `actions.stateDelta` (when
+ * present) an object; anything else is {@link InvalidArgumentError}.
  */
-export function toStorableEvent(event: Event): Event {
+export function validateEvent(event: Event): ValidatedEvent {
   if (typeof event !== 'object' || event === null) {
     throw new InvalidArgumentError('event must be an object');
   }
@@ -65,17 +74,27 @@ export function toStorableEvent(event: Event): Event {
   const actions: Partial<Event['actions']> = event.actions ?? {};
   if (
     typeof actions !== 'object' ||
+    actions === null ||
     (actions.stateDelta !== undefined && !isRecord(actions.stateDelta))
   ) {
     throw new InvalidArgumentError('event.actions.stateDelta must be an object');
   }
+  return { actions, stateDelta: actions.stateDelta ?? {} };
+}
+
+/**
+ * Checks the event with {@link validateEvent} and returns a storable, deeply frozen copy, with
+ * the `actions` maps filled in and `temp:` keys removed from its state delta.
+ */
+export function toStorableEvent(event: Event): Event {
+  const { actions, stateDelta } = validateEvent(event);
   // temp: values never reach the store, so they may hold anything (functions, cycles).
   return frozenJsonCopy(
     {
       ...event,
       actions: {
         ...actions,
-        stateDelta: withoutTempKeys(actions.stateDelta ?? {}),
+        stateDelta: withoutTempKeys(stateDelta),
         artifactDelta: actions.artifactDelta ?? {},
       },
     },
