@@ -60,7 +60,7 @@ export async function createServices(config: ServerConfig): Promise<ServerServic
     const { QdrantMemoryService } = await import('@ferrite/memory/qdrant');
     const memory = await import('@ferrite/memory');
     const embedder = config.embeddings
-      ? new memory.OpenAIEmbedder({
+      ? new (await import('@ferrite/models')).OpenAIEmbedder({
           baseURL: config.embeddings.baseURL,
           model: config.embeddings.model,
           ...(config.embeddings.apiKey ? { apiKey: config.embeddings.apiKey } : {}),

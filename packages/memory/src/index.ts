@@ -2,4 +2,3 @@ export { InMemoryMemoryService } from './in-memory/in-memory-memory-service.js';
 export { HashingEmbedder, type HashingEmbedderConfig } from './embedders/hashing-embedder.js';
 export { tokenizeWords } from './text/tokenize-words.js';
 export { memoryTextOf } from './text/memory-text.js';
-export { OpenAIEmbedder, type OpenAIEmbedderConfig } from './embedders/openai-embedder.js';

@@ -43,8 +43,8 @@ function modelFor(
     apiKey: 'AIza-test',
     model: 'gemini-2.5-flash',
     baseURL: `${url}/v1beta`,
-    retryDelayMs: 10,
     ...extra,
+    retry: { initialDelayMs: 10, ...extra.retry },
   });
 }
 
@@ -226,7 +226,7 @@ describe('GeminiModel', () => {
     });
     // The backoff alone would wait about a minute, past this test's timeout.
     const responses = await collect(
-      modelFor(server.url, { retryDelayMs: 60_000, maxRetries: 1 }).generate(request, {
+      modelFor(server.url, { retry: { initialDelayMs: 60_000, maxRetries: 1 } }).generate(request, {
         stream: true,
         signal: signal(),
       }),

@@ -56,7 +56,7 @@ export class GeminiModel implements Model {
     this.name = config.model.replace(/^models\//, '');
     this.#baseURL = baseURL.replace(/\/+$/, '');
     this.#apiKey = config.apiKey;
-    this.#transport = resolveHttpModelConfig(config, check);
+    this.#transport = resolveHttpModelConfig(config, 'GeminiModel', { timeoutMs: 300_000 });
   }
 
   /** Calls `generateContent`, or `streamGenerateContent` with `alt=sse` when streaming. */
@@ -72,6 +72,7 @@ export class GeminiModel implements Model {
       url,
       body: toGeminiRequest(request),
       headers,
+      secret: this.#apiKey,
       transport: this.#transport,
       signal: options.signal,
       read: options.stream ? fromGeminiStream : readResponse,

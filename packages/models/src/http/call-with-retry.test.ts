@@ -1,40 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  callWithRetry,
-  errorMessageOf,
-  isRetryableStatus,
-  parseRetryAfter,
-} from './call-with-retry.js';
-
-describe('parseRetryAfter', () => {
-  it('reads seconds and HTTP dates, and ignores anything else', () => {
-    expect(parseRetryAfter('2')).toBe(2000);
-    expect(parseRetryAfter('0.5')).toBe(500);
-    expect(parseRetryAfter(null)).toBeUndefined();
-    expect(parseRetryAfter('')).toBeUndefined();
-    expect(parseRetryAfter('soon')).toBeUndefined();
-    expect(parseRetryAfter(new Date(0).toUTCString())).toBe(0);
-    const later = parseRetryAfter(new Date(Date.now() + 120_000).toUTCString());
-    expect(later).toBeGreaterThan(100_000);
-    expect(later).toBeLessThanOrEqual(120_000);
-  });
-});
-
-describe('isRetryableStatus', () => {
-  it('retries 408, 429 and 5xx only', () => {
-    expect([400, 401, 404, 408, 429, 500, 503].map(isRetryableStatus)).toEqual([
-      false,
-      false,
-      false,
-      true,
-      true,
-      true,
-      true,
-    ]);
-  });
-});
+import { RetryPolicy } from '@ferrite/core';
+import { callWithRetry, errorMessageOf } from './call-with-retry.js';
 
 describe('errorMessageOf', () => {
   it("reads the providers' error bodies", () => {
@@ -69,7 +37,12 @@ describe('callWithRetry', () => {
         url: `http://127.0.0.1:${port}/`,
         body: {},
         headers: {},
-        transport: { headers: {}, maxRetries: 2, timeoutMs: 10_000, retryDelayMs: 1, fetch },
+        transport: {
+          headers: {},
+          retry: new RetryPolicy({ maxRetries: 2, initialDelayMs: 1 }),
+          timeoutMs: 10_000,
+          fetch,
+        },
         signal: new AbortController().signal,
         read: async function* (response) {
           await response.text();

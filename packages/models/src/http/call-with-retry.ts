@@ -1,5 +1,12 @@
-import { FerriteError, ModelError, abortableDelay, isAbortError } from '@ferrite/core';
+import {
+  FerriteError,
+  IdleTimeout,
+  ModelError,
+  isAbortError,
+  parseRetryAfter,
+} from '@ferrite/core';
 import type { ResolvedHttpModelConfig } from './http-model-config.js';
+import { redactSecret } from './redact-secret.js';
 
 /** One HTTP call of a provider, retried while nothing has been yielded yet. */
 export interface RetryingCall<TItem> {
@@ -11,99 +18,116 @@ export interface RetryingCall<TItem> {
   body: unknown;
   /** Headers of this call, on top of the transport's. */
   headers: Record<string, string>;
-  /** Retries, timeout and `fetch` to use. */
+  /** The API key, masked in error messages should the server echo it back. */
+  secret?: string | undefined;
+  /** Retry policy, timeout and `fetch` to use. */
   transport: ResolvedHttpModelConfig;
   /** Cancels the call, a wait between attempts included. */
-  signal: AbortSignal;
-  /** Turns a successful response into items; `touch` restarts the idle timer. */
+  signal?: AbortSignal | undefined;
+  /** Turns a successful response into items; `touch` restarts the attempt's timeout. */
   read(response: Response, touch: () => void): AsyncIterable<TItem>;
 }
 
-const MAX_BACKOFF_MS = 30_000;
-const MAX_RETRY_AFTER_MS = 60_000;
+/** An attempt that got its first item: the rest is read without retries. */
+interface OpenedCall<TItem> {
+  iterator: AsyncIterator<TItem>;
+  first: IteratorResult<TItem>;
+  timeout: IdleTimeout;
+}
 
 /**
- * Posts `body` as JSON and yields what `read` makes of the answer. 408, 429, 5xx, network
- * failures and timeouts are retried with exponential backoff (honouring `Retry-After`) as long
- * as no item has been yielded; after that a failure ends the call. Aborting `signal` stops at
- * once with the signal's reason, a stalled stream included.
+ * Posts `body` as JSON and yields what `read` makes of the answer. Failures are retried by the
+ * transport's {@link RetryPolicy} (its statuses, network failures, timeouts, a retryable
+ * `ModelError` from `read`) until the first item arrives; after that a failure ends the call.
+ * Aborting `signal` stops at once with the signal's reason, a stalled stream included.
  */
 export async function* callWithRetry<TItem>(call: RetryingCall<TItem>): AsyncGenerator<TItem> {
-  const { transport, signal } = call;
-  for (let attempt = 0; ; attempt += 1) {
-    signal.throwIfAborted();
-    const attemptController = new AbortController();
-    const attemptSignal = AbortSignal.any([signal, attemptController.signal]);
-    let timer: NodeJS.Timeout | undefined;
-    const touch = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        attemptController.abort(
-          new ModelError(`${call.provider} did not answer within ${transport.timeoutMs} ms`, {
-            retryable: true,
-          }),
-        );
-      }, transport.timeoutMs);
-    };
-    const pause = (): void => clearTimeout(timer);
-    let yielded = false;
-    let retryAfterMs: number | undefined;
-    try {
-      touch();
-      let response: Response;
+  const { signal } = call;
+  const opened = await call.transport.retry.run((attempt) => open(call, attempt), {
+    signal,
+    isRetryable: (error) => ModelError.isInstance(error) && error.retryable,
+  });
+  const { iterator, timeout } = opened;
+  let next = opened.first;
+  let finished = false;
+  try {
+    while (!next.done) {
+      yield next.value;
+      timeout.touch();
       try {
-        response = await transport.fetch(call.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...transport.headers, ...call.headers },
-          body: JSON.stringify(call.body),
-          signal: attemptSignal,
-        });
+        next = await iterator.next();
       } catch (error) {
-        throw networkError(call.provider, error, attemptSignal);
+        if (signal?.aborted) throw signal.reason;
+        throw readError(call.provider, error, timeout);
       }
-      if (!response.ok) {
-        retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-        throw await httpError(call.provider, response, attemptSignal);
-      }
-      try {
-        for await (const item of call.read(response, touch)) {
-          pause();
-          yielded = true;
-          yield item;
-          touch();
-        }
-      } catch (error) {
-        if (FerriteError.isInstance(error) && !ModelError.isInstance(error)) throw error;
-        throw networkError(call.provider, error, attemptSignal);
-      }
-      return;
-    } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      if (FerriteError.isInstance(error) && !ModelError.isInstance(error)) throw error;
-      const failure =
-        ModelError.isInstance(error) ? error : networkError(call.provider, error, attemptSignal);
-      const canRetry =
-        !yielded &&
-        failure.retryable &&
-        attempt < transport.maxRetries &&
-        (retryAfterMs === undefined || retryAfterMs <= MAX_RETRY_AFTER_MS);
-      if (!canRetry) throw failure;
-      const backoff = Math.min(MAX_BACKOFF_MS, transport.retryDelayMs * 2 ** attempt);
-      await abortableDelay(retryAfterMs ?? backoff * (0.75 + Math.random() * 0.5), signal);
-    } finally {
-      clearTimeout(timer);
-      attemptController.abort();
+      timeout.pause();
     }
+    finished = true;
+  } finally {
+    if (!finished) await iterator.return?.().catch(() => undefined);
+    timeout.dispose();
   }
 }
 
-/** Wraps a failure to reach or read the server; a timeout or a ModelError comes through as it is. */
-function networkError(provider: string, error: unknown, attemptSignal: AbortSignal): ModelError {
-  if (ModelError.isInstance(error)) return error;
-  if (attemptSignal.aborted && ModelError.isInstance(attemptSignal.reason))
-    return attemptSignal.reason;
-  if (isAbortError(error) && ModelError.isInstance(attemptSignal.reason))
-    return attemptSignal.reason;
+/** One attempt: sends the request and waits for the first item of the answer. */
+async function open<TItem>(
+  call: RetryingCall<TItem>,
+  attempt: { retryAfterMs: number | undefined },
+): Promise<OpenedCall<TItem>> {
+  const { transport } = call;
+  const timeout = new IdleTimeout(
+    transport.timeoutMs,
+    call.signal,
+    () =>
+      new ModelError(`${call.provider} did not answer within ${transport.timeoutMs} ms`, {
+        retryable: true,
+      }),
+  );
+  try {
+    timeout.touch();
+    let response: Response;
+    try {
+      response = await transport.fetch(call.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...transport.headers, ...call.headers },
+        body: JSON.stringify(call.body),
+        signal: timeout.signal,
+      });
+    } catch (error) {
+      throw readError(call.provider, error, timeout);
+    }
+    if (!response.ok) {
+      attempt.retryAfterMs = parseRetryAfter(response.headers);
+      throw await httpError(call, response, timeout.signal);
+    }
+    timeout.touch();
+    const iterator = call.read(response, () => timeout.touch())[Symbol.asyncIterator]();
+    let first: IteratorResult<TItem>;
+    try {
+      first = await iterator.next();
+    } catch (error) {
+      throw readError(call.provider, error, timeout);
+    }
+    timeout.pause();
+    return { iterator, first, timeout };
+  } catch (error) {
+    timeout.dispose();
+    throw error;
+  }
+}
+
+/**
+ * What a failure to reach or read the server becomes: a Ferrite error as it is (a `ModelError`
+ * keeps its `retryable`), the timeout's `ModelError` when the attempt timed out, else a
+ * retryable `ModelError` naming the network failure.
+ */
+function readError(provider: string, error: unknown, timeout: IdleTimeout): FerriteError {
+  if (FerriteError.isInstance(error)) return error;
+  if (timeout.timedOut && ModelError.isInstance(timeout.signal.reason))
+    return timeout.signal.reason;
+  if (isAbortError(error) && ModelError.isInstance(timeout.signal.reason)) {
+    return timeout.signal.reason;
+  }
   const cause = (error as { cause?: { message?: unknown } } | undefined)?.cause;
   const detail = [error instanceof Error ? error.message : String(error), cause?.message]
     .filter((text) => typeof text === 'string' && text.length > 0)
@@ -111,9 +135,9 @@ function networkError(provider: string, error: unknown, attemptSignal: AbortSign
   return new ModelError(`${provider} network error: ${detail}`, { retryable: true, cause: error });
 }
 
-/** Builds the ModelError for a non-2xx answer from its status and JSON error body. */
+/** Builds the ModelError for a non-2xx answer from its status and JSON error body, key masked. */
 async function httpError(
-  provider: string,
+  call: RetryingCall<unknown>,
   response: Response,
   signal: AbortSignal,
 ): Promise<ModelError> {
@@ -124,10 +148,10 @@ async function httpError(
   } catch {
     // The status alone still says what went wrong.
   }
-  return new ModelError(`${provider} answered HTTP ${response.status}: ${detail}`, {
-    status: response.status,
-    retryable: isRetryableStatus(response.status),
-  });
+  return new ModelError(
+    `${call.provider} answered HTTP ${response.status}: ${redactSecret(detail, call.secret)}`,
+    { status: response.status, retryable: call.transport.retry.retriesStatus(response.status) },
+  );
 }
 
 async function readText(response: Response, signal: AbortSignal): Promise<string> {
@@ -153,18 +177,4 @@ export function errorMessageOf(text: string): string | undefined {
     return undefined;
   }
   return undefined;
-}
-
-/** 408, 429 and 5xx may succeed when tried again. */
-export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
-}
-
-/** Milliseconds to wait from a `Retry-After` header (seconds or an HTTP date), if valid. */
-export function parseRetryAfter(value: string | null): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }

@@ -1,13 +1,21 @@
-/** Transport settings shared by the HTTP model providers. */
+import { InvalidArgumentError, RetryPolicy, type RetryOptions } from '@ferrite/core';
+
+/** Transport settings shared by the HTTP model providers and `OpenAIEmbedder`. */
 export interface HttpModelConfig {
   /** Extra headers sent with every request. */
   headers?: Record<string, string>;
-  /** Attempts after the first one for 408, 429, 5xx and network failures (default 2). */
-  maxRetries?: number;
-  /** Longest wait for the response headers and then between two stream chunks (default 300 000 ms: a non-streaming answer arrives only when complete). */
+  /**
+   * When to try a request again (see `RetryOptions` in `@ferrite/core`; default 2 retries from
+   * 500 ms, doubling, ±25 % jitter, at most 60 s; 408, 429 and 5xx but 501/505).
+   */
+  retry?: RetryOptions;
+  /**
+   * Timeout of one attempt: the longest wait for the response headers, and then for each
+   * further piece of the answer (a stream chunk, or the rest of a JSON body). Waits between
+   * attempts do not count. Defaults: 300 000 ms for models (a non-streaming answer arrives
+   * only when complete), 60 000 ms for `OpenAIEmbedder`.
+   */
   timeoutMs?: number;
-  /** Base of the exponential backoff between attempts when the server gives no `Retry-After` (default 500 ms). */
-  retryDelayMs?: number;
   /** The `fetch` to use (default the global one). */
   fetch?: typeof globalThis.fetch;
 }
@@ -16,35 +24,32 @@ export interface HttpModelConfig {
 export interface ResolvedHttpModelConfig {
   /** Extra headers sent with every request. */
   readonly headers: Readonly<Record<string, string>>;
-  /** Attempts after the first one. */
-  readonly maxRetries: number;
-  /** Idle timeout in milliseconds. */
+  /** The retry policy, checked. */
+  readonly retry: RetryPolicy;
+  /** Timeout of one attempt in milliseconds. */
   readonly timeoutMs: number;
-  /** Base of the exponential backoff in milliseconds. */
-  readonly retryDelayMs: number;
   /** The `fetch` used. */
   readonly fetch: typeof globalThis.fetch;
 }
 
-/** Fills the transport defaults and checks the numbers. */
+/** Fills the transport defaults and checks the numbers; `label` names the class in errors. */
 export function resolveHttpModelConfig(
   config: HttpModelConfig,
-  validate: (ok: boolean, message: string) => void,
+  label: string,
+  defaults: { timeoutMs: number },
 ): ResolvedHttpModelConfig {
-  const maxRetries = config.maxRetries ?? 2;
-  const timeoutMs = config.timeoutMs ?? 300_000;
-  const retryDelayMs = config.retryDelayMs ?? 500;
-  validate(
-    Number.isInteger(maxRetries) && maxRetries >= 0,
-    'maxRetries must be a non-negative integer',
-  );
-  validate(timeoutMs > 0, 'timeoutMs must be positive');
-  validate(retryDelayMs >= 0, 'retryDelayMs must be non-negative');
+  const timeoutMs = config.timeoutMs ?? defaults.timeoutMs;
+  const retry = new RetryPolicy(config.retry, `${label} retry`);
+  if (!(typeof timeoutMs === 'number' && timeoutMs > 0 && timeoutMs <= 2 ** 31 - 1)) {
+    // setTimeout fires at once for delays past 2^31 - 1 ms, which would time every attempt out.
+    throw new InvalidArgumentError(
+      `${label}: timeoutMs must be a positive number of milliseconds up to 2147483647`,
+    );
+  }
   return Object.freeze({
     headers: Object.freeze({ ...config.headers }),
-    maxRetries,
+    retry,
     timeoutMs,
-    retryDelayMs,
     fetch: config.fetch ?? ((input, init) => globalThis.fetch(input, init)),
   });
 }

@@ -68,8 +68,8 @@ function modelFor(
     baseURL: `${url}/v1`,
     apiKey: 'sk-test',
     model: 'gpt-4o-mini',
-    retryDelayMs: 10,
     ...extra,
+    retry: { initialDelayMs: 10, ...extra.retry },
   });
 }
 
@@ -315,7 +315,7 @@ describe('OpenAIChatModel', () => {
     // The backoff alone would wait about a minute, past this test's timeout: only the
     // Retry-After of one second lets it finish.
     const responses = await collect(
-      modelFor(server.url, { retryDelayMs: 60_000, maxRetries: 1 }).generate(request, {
+      modelFor(server.url, { retry: { initialDelayMs: 60_000, maxRetries: 1 } }).generate(request, {
         stream: true,
         signal: signal(),
       }),
@@ -364,7 +364,7 @@ describe('OpenAIChatModel', () => {
       res.end(JSON.stringify({ error: { message: 'overloaded' } }));
     });
     const error = await collect(
-      modelFor(server.url, { maxRetries: 2 }).generate(request, {
+      modelFor(server.url, { retry: { maxRetries: 2 } }).generate(request, {
         stream: false,
         signal: signal(),
       }),
@@ -451,7 +451,7 @@ describe('OpenAIChatModel', () => {
       await writeSse(res, [chunk({ content: 'slow' })]);
     });
     const error = await collect(
-      modelFor(server.url, { timeoutMs: 150, maxRetries: 0 }).generate(request, {
+      modelFor(server.url, { timeoutMs: 150, retry: { maxRetries: 0 } }).generate(request, {
         stream: true,
         signal: signal(),
       }),
@@ -464,7 +464,7 @@ describe('OpenAIChatModel', () => {
     const server = await startLocalServer(() => undefined);
     await server.close();
     const error = await collect(
-      modelFor(server.url, { maxRetries: 1 }).generate(request, {
+      modelFor(server.url, { retry: { maxRetries: 1 } }).generate(request, {
         stream: false,
         signal: signal(),
       }),

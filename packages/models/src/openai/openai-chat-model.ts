@@ -61,7 +61,7 @@ export class OpenAIChatModel implements Model {
     this.name = config.model;
     this.#url = `${config.baseURL.replace(/\/+$/, '')}/chat/completions`;
     this.#apiKey = config.apiKey;
-    this.#transport = resolveHttpModelConfig(config, check);
+    this.#transport = resolveHttpModelConfig(config, 'OpenAIChatModel', { timeoutMs: 300_000 });
   }
 
   /** Posts to `/chat/completions`, streaming with SSE when asked. */
@@ -73,6 +73,7 @@ export class OpenAIChatModel implements Model {
       url: this.#url,
       body: toOpenAIRequest(this.name, request, options.stream),
       headers,
+      secret: this.#apiKey,
       transport: this.#transport,
       signal: options.signal,
       read: options.stream ? fromOpenAIStream : readCompletion,

@@ -141,7 +141,7 @@ describe('OpenAIEmbedder', () => {
       baseURL: server.baseURL,
       model: 'm',
       dimensions: 4,
-      initialBackoffMs: 60_000,
+      retry: { initialDelayMs: 60_000 },
     });
     // A 60 s backoff would time the test out: the server's Retry-After of 0 s is what is used.
     expect(await embedder.embed(['hello'])).toEqual([fakeVector('hello', 4)]);
@@ -154,8 +154,7 @@ describe('OpenAIEmbedder', () => {
       baseURL: server.baseURL,
       model: 'm',
       dimensions: 4,
-      maxRetries: 2,
-      initialBackoffMs: 1,
+      retry: { maxRetries: 2, initialDelayMs: 1 },
     });
     const failure = await embedder.embed(['hello']).catch((error: unknown) => error);
     expect(ModelError.isInstance(failure)).toBe(true);
@@ -205,7 +204,7 @@ describe('OpenAIEmbedder', () => {
       model: 'm',
       dimensions: 4,
       timeoutMs: 100,
-      initialBackoffMs: 1,
+      retry: { initialDelayMs: 1 },
     });
     expect(await embedder.embed(['late'])).toEqual([fakeVector('late', 4)]);
     expect(server.requests).toHaveLength(2);
@@ -216,8 +215,7 @@ describe('OpenAIEmbedder', () => {
       model: 'm',
       dimensions: 4,
       timeoutMs: 100,
-      maxRetries: 1,
-      initialBackoffMs: 1,
+      retry: { maxRetries: 1, initialDelayMs: 1 },
     })
       .embed(['x'])
       .catch((error: unknown) => error);
@@ -233,8 +231,7 @@ describe('OpenAIEmbedder', () => {
       baseURL: 'http://127.0.0.1:9/v1',
       model: 'm',
       dimensions: 4,
-      maxRetries: 1,
-      initialBackoffMs: 1,
+      retry: { maxRetries: 1, initialDelayMs: 1 },
     });
     const failure = await embedder.embed(['x']).catch((error: unknown) => error);
     expect(ModelError.isInstance(failure)).toBe(true);
