@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createEvent, freezeEvent, type Event, type Session } from '@ferrite/core';
-import { BranchHistory, convertEvent, isVisibleFromBranch } from './branch-history.js';
+import { createEvent, freezeEvent, type Event, type Part, type Session } from '@ferrite/core';
+import {
+  BranchHistory,
+  CANCELLED_CALL_RESPONSE,
+  convertEvent,
+  isVisibleFromBranch,
+} from './branch-history.js';
 
 const text = (author: string, value: string, extra: Partial<Event> = {}): Event =>
   freezeEvent(
@@ -114,5 +119,75 @@ describe('BranchHistory', () => {
     const b = history.contentsFor(sessionOf([event], 's2'), undefined)[0];
     expect(a).toBe(b);
     expect(convertEvent(event, 'me')).not.toBe(a);
+  });
+});
+
+describe('BranchHistory after a cut turn', () => {
+  // Responses are stored in the user role, as LlmAgent stores them.
+  const stored = (author: string, parts: Part[]): Event =>
+    freezeEvent(
+      createEvent({
+        author,
+        content: { role: author === 'me' && !parts[0]!.functionResponse ? 'model' : 'user', parts },
+      }),
+    );
+  const call = (id: string): Part => ({ functionCall: { id, name: 'look', args: {} } });
+  const answer = (id: string): Part => ({
+    functionResponse: { id, name: 'look', response: { found: id } },
+  });
+  const cancelled = (id: string): Part => ({
+    functionResponse: { id, name: 'look', response: { ...CANCELLED_CALL_RESPONSE } },
+  });
+
+  it('answers a call whose response was never stored as cancelled, without changing the session', () => {
+    const events = [
+      stored('user', [{ text: 'find it' }]),
+      stored('me', [call('c1')]),
+      stored('user', [{ text: 'are you there?' }]),
+    ];
+    const session = sessionOf(events);
+    expect(new BranchHistory('me').contentsFor(session, undefined)).toEqual([
+      { role: 'user', parts: [{ text: 'find it' }] },
+      { role: 'model', parts: [call('c1')] },
+      { role: 'user', parts: [cancelled('c1')] },
+      { role: 'user', parts: [{ text: 'are you there?' }] },
+    ]);
+    expect(session.events).toEqual(events);
+    expect(session.events).toHaveLength(3);
+  });
+
+  it('puts the missing responses of a partly answered turn into the answering content', () => {
+    const events = [
+      stored('user', [{ text: 'find both' }]),
+      stored('me', [call('c1'), call('c2')]),
+      stored('me', [answer('c2')]),
+    ];
+    const contents = new BranchHistory('me').contentsFor(sessionOf(events), undefined);
+    expect(contents.at(-1)).toEqual({ role: 'user', parts: [cancelled('c1'), answer('c2')] });
+    expect(contents).toHaveLength(3);
+  });
+
+  it('answers a trailing call for the request only, and uses the real response once stored', () => {
+    const history = new BranchHistory('me');
+    const events = [stored('user', [{ text: 'find it' }]), stored('me', [call('c1')])];
+    const session = sessionOf(events);
+    expect(history.contentsFor(session, undefined).at(-1)).toEqual({
+      role: 'user',
+      parts: [cancelled('c1')],
+    });
+    events.push(stored('me', [answer('c1')]));
+    expect(history.contentsFor(session, undefined)).toEqual([
+      { role: 'user', parts: [{ text: 'find it' }] },
+      { role: 'model', parts: [call('c1')] },
+      { role: 'user', parts: [answer('c1')] },
+    ]);
+  });
+
+  it('keeps two user messages in a row as they are', () => {
+    const events = [stored('user', [{ text: 'one' }]), stored('user', [{ text: 'two' }])];
+    expect(new BranchHistory('me').contentsFor(sessionOf(events), undefined)).toEqual([
+      { role: 'user', parts: [{ text: 'one' }] },
+      { role: 'user', parts: [{ text: 'two' }] },
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import type { Content, Event, Part, Session } from '@ferrite/core';
+import type { Content, Event, FunctionCall, Part, Session } from '@ferrite/core';
 
 interface CachedHistory {
   /** Id of the session's first event when the list was last extended. */
@@ -11,7 +11,14 @@ interface CachedHistory {
   contents: Content[];
   /** Length of `contents` when it was handed out; anything else means a caller changed it. */
   length: number;
+  /** Calls of the last own model content that no later content has answered yet. */
+  openCalls: readonly FunctionCall[];
 }
+
+/** What the model is told about a call whose response was never stored. */
+export const CANCELLED_CALL_RESPONSE: Readonly<Record<string, unknown>> = Object.freeze({
+  error: 'The call was cancelled: the turn ended before it returned a result.',
+});
 
 const MAX_CACHED_HISTORIES = 256;
 
@@ -51,12 +58,19 @@ export class BranchHistory {
     const events = session.events;
     let history = this.#histories.get(key);
     if (history && !stillPrefix(history, events)) history = undefined;
-    history ??= { firstId: undefined, lastId: undefined, scanned: 0, contents: [], length: 0 };
+    history ??= {
+      firstId: undefined,
+      lastId: undefined,
+      scanned: 0,
+      contents: [],
+      length: 0,
+      openCalls: [],
+    };
     for (let index = history.scanned; index < events.length; index += 1) {
       const event = events[index]!;
       if (!isVisibleFromBranch(event.branch, branch)) continue;
       const content = this.#convert(event);
-      if (content) history.contents.push(content);
+      if (content) appendAnswered(history, content);
     }
     history.scanned = events.length;
     history.firstId = events[0]?.id;
@@ -67,6 +81,11 @@ export class BranchHistory {
     if (this.#histories.size > MAX_CACHED_HISTORIES) {
       const oldest = this.#histories.keys().next().value;
       if (oldest !== undefined) this.#histories.delete(oldest);
+    }
+    // A history that ends on an unanswered call of this agent (a turn cut right after it) is
+    // answered for this request only: the real response may still be appended later.
+    if (history.openCalls.length > 0) {
+      return [...history.contents, cancelledResponses(history.openCalls, [])];
     }
     return history.contents;
   }
@@ -79,6 +98,44 @@ export class BranchHistory {
     }
     return content;
   }
+}
+
+/**
+ * Appends `content`, first answering the calls of the previous own model content that it does
+ * not answer: a turn cut by a cancellation, a crash or a stale write can leave a function call
+ * without a stored response, and providers refuse a history that holds one. The missing
+ * responses say the call was cancelled; they go into the content that answers the other calls
+ * of the same model turn, or into a content of their own before `content`.
+ */
+function appendAnswered(history: CachedHistory, content: Content): void {
+  const open = history.openCalls;
+  if (open.length > 0) {
+    history.openCalls = [];
+    const answered = new Set<string>();
+    for (const part of content.parts) {
+      if (part.functionResponse) answered.add(part.functionResponse.id);
+    }
+    const missing = answered.size === 0 ? open : open.filter((call) => !answered.has(call.id));
+    if (missing.length > 0) {
+      if (answered.size === 0) history.contents.push(cancelledResponses(missing, []));
+      else content = cancelledResponses(missing, content.parts);
+    }
+  }
+  history.contents.push(content);
+  if (content.role === 'model') {
+    const calls: FunctionCall[] = [];
+    for (const part of content.parts) if (part.functionCall) calls.push(part.functionCall);
+    if (calls.length > 0) history.openCalls = calls;
+  }
+}
+
+/** A user-role content answering `calls` as cancelled, followed by `rest`. */
+function cancelledResponses(calls: readonly FunctionCall[], rest: readonly Part[]): Content {
+  const parts: Part[] = calls.map((call) => ({
+    functionResponse: { id: call.id, name: call.name, response: { ...CANCELLED_CALL_RESPONSE } },
+  }));
+  parts.push(...rest);
+  return Object.freeze({ role: 'user', parts: Object.freeze(parts) as Part[] });
 }
 
 /**
