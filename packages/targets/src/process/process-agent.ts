@@ -1,33 +1,16 @@
 import { constants } from 'node:os';
-import type { Observable } from 'rxjs';
-import {
-  InvalidArgumentError,
-  TargetError,
-  validateName,
-  type Agent,
-  type Event,
-  type InvocationContext,
-} from '@ferrite/core';
-import { observeTurn } from '../internal/observe-turn.js';
+import { InvalidArgumentError, TargetError, type InvocationContext } from '@ferrite/core';
 import { abortError, turnSignal } from '../internal/abort.js';
+import { exchangeMessages } from '../internal/exchange-messages.js';
 import { substituteRecord } from '../internal/substitute-variables.js';
+import { TargetAgent, type TargetAgentConfig } from '../internal/target-agent.js';
+import type { TargetReply } from '../internal/target-reply.js';
 import { TurnLock } from '../internal/turn-lock.js';
-import {
-  deltaEvent,
-  finalEvent,
-  inputMessage,
-  parseOutputMessage,
-  preview,
-  type TargetInputMessage,
-} from '../protocol/target-message.js';
+import { inputMessage, type TargetInputMessage } from '../protocol/target-message.js';
 import { JsonlProcess } from './jsonl-process.js';
 
 /** Configuration of a {@link ProcessAgent}. */
-export interface ProcessAgentConfig {
-  /** The agent's name in the agent tree (the author of its events). */
-  name: string;
-  /** What the agent does, for transfers and humans. */
-  description?: string;
+export interface ProcessAgentConfig extends TargetAgentConfig {
   /** The program and its arguments; run without a shell. */
   command: readonly string[];
   /** Working directory (default: the current one). */
@@ -70,29 +53,20 @@ const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
  * await agent.close();
  * ```
  */
-export class ProcessAgent implements Agent, AsyncDisposable {
-  /** The agent's name in the agent tree. */
-  readonly name: string;
-  /** What the agent does. */
-  readonly description: string;
-  /** Always empty: the program behind the agent is one agent. */
-  readonly subAgents: readonly Agent[] = [];
-  /** Set by the runner when the agent sits under another one. */
-  parentAgent?: Agent | undefined;
-  readonly #config: Readonly<Required<Omit<ProcessAgentConfig, 'readyPattern' | 'cwd'>>> & {
+export class ProcessAgent extends TargetAgent implements AsyncDisposable {
+  readonly #config: Readonly<
+    Required<Omit<ProcessAgentConfig, 'readyPattern' | 'cwd' | 'maxOutputChars'>>
+  > & {
     readonly readyPattern: RegExp | undefined;
     readonly cwd: string | undefined;
   };
-  readonly #label: string;
   readonly #lock = new TurnLock();
   readonly #running = new Set<JsonlProcess>();
   #shared: JsonlProcess | undefined;
   #closed = false;
 
   constructor(config: ProcessAgentConfig) {
-    this.name = validateName('ProcessAgent name', config.name);
-    this.description = config.description ?? '';
-    this.#label = `ProcessAgent "${this.name}"`;
+    super('ProcessAgent', config);
     const command = config.command as unknown;
     if (
       !Array.isArray(command) ||
@@ -100,9 +74,7 @@ export class ProcessAgent implements Agent, AsyncDisposable {
       !command.every((part) => typeof part === 'string') ||
       command[0] === ''
     ) {
-      throw new InvalidArgumentError(
-        `${this.#label}: command must be a non-empty array of strings`,
-      );
+      throw new InvalidArgumentError(`${this.label}: command must be a non-empty array of strings`);
     }
     this.#config = Object.freeze({
       name: this.name,
@@ -110,21 +82,21 @@ export class ProcessAgent implements Agent, AsyncDisposable {
       command: Object.freeze([...command]),
       cwd: config.cwd,
       env: Object.freeze({ ...config.env }),
-      readyPattern: toPattern(config.readyPattern, this.#label),
-      timeoutMs: positive(config.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs', this.#label),
-      killSignal: toSignal(config.killSignal, this.#label),
+      readyPattern: toPattern(config.readyPattern, this.label),
+      timeoutMs: positive(config.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs', this.label),
+      killSignal: toSignal(config.killSignal, this.label),
       killTimeoutMs: positive(
         config.killTimeoutMs,
         DEFAULT_KILL_TIMEOUT_MS,
         'killTimeoutMs',
-        this.#label,
+        this.label,
       ),
       reuse: config.reuse ?? false,
       maxLineBytes: positive(
         config.maxLineBytes,
         DEFAULT_MAX_LINE_BYTES,
         'maxLineBytes',
-        this.#label,
+        this.label,
       ),
     });
   }
@@ -132,11 +104,6 @@ export class ProcessAgent implements Agent, AsyncDisposable {
   /** The process id of the reused process, when one is running. */
   get pid(): number | undefined {
     return this.#shared?.usable ? this.#shared.pid : undefined;
-  }
-
-  /** Runs one turn: sends the user's message and streams the answer back as events. */
-  run(context: InvocationContext): Observable<Event> {
-    return observeTurn(context, (signal, emit) => this.#turn(context, signal, emit));
   }
 
   /** Stops the reused process and any process still serving a turn; later turns fail. */
@@ -151,20 +118,20 @@ export class ProcessAgent implements Agent, AsyncDisposable {
     await this.close();
   }
 
-  async #turn(
+  protected async turn(
     context: InvocationContext,
     signal: AbortSignal,
-    emit: (event: Event) => void,
+    reply: TargetReply,
   ): Promise<void> {
-    if (this.#closed) throw new TargetError(`${this.#label}: the agent is closed`);
-    if (signal.aborted) throw abortError(signal, this.#label);
+    if (this.#closed) throw this.closedError();
+    if (signal.aborted) throw abortError(signal, this.label);
     const message = inputMessage(context);
     if (!this.#config.reuse) {
       const child = this.#start();
       let failed = false;
       let failure: unknown;
       try {
-        await this.#exchange(child, message, signal, emit);
+        await this.#exchange(child, message, signal, reply);
       } catch (error) {
         failed = true;
         failure = error;
@@ -175,10 +142,10 @@ export class ProcessAgent implements Agent, AsyncDisposable {
       return;
     }
     const release = await this.#lock.acquire(signal).catch(() => {
-      throw abortError(signal, this.#label);
+      throw abortError(signal, this.label);
     });
     try {
-      if (this.#closed) throw new TargetError(`${this.#label}: the agent is closed`);
+      if (this.#closed) throw this.closedError();
       if (!this.#shared?.usable) {
         void this.#shared?.stop();
         this.#shared = this.#start();
@@ -186,12 +153,12 @@ export class ProcessAgent implements Agent, AsyncDisposable {
       const child = this.#shared;
       child.setIdle(false);
       try {
-        await this.#exchange(child, message, signal, emit);
+        await this.#exchange(child, message, signal, reply);
         child.setIdle(true);
       } catch (error) {
         // A reported error leaves the process in step; anything else (timeout, cancel, bad
         // output, exit) may not, so the next turn gets a fresh process.
-        if (reported.has(error as object)) {
+        if (TargetError.isInstance(error) && error.reportedByTarget) {
           child.setIdle(true);
           throw error;
         }
@@ -206,10 +173,10 @@ export class ProcessAgent implements Agent, AsyncDisposable {
   #start(): JsonlProcess {
     const env = {
       ...process.env,
-      ...substituteRecord(this.#config.env, process.env, `${this.#label} env`),
+      ...substituteRecord(this.#config.env, process.env, `${this.label} env`),
     };
     const child = new JsonlProcess({
-      label: this.#label,
+      label: this.label,
       command: this.#config.command,
       cwd: this.#config.cwd,
       env,
@@ -224,11 +191,11 @@ export class ProcessAgent implements Agent, AsyncDisposable {
   }
 
   /** Sends the input once the process is ready and streams its answer until `final`. */
-  #exchange(
+  async #exchange(
     child: JsonlProcess,
     message: TargetInputMessage,
     parentSignal: AbortSignal,
-    emit: (event: Event) => void,
+    reply: TargetReply,
   ): Promise<void> {
     const timeoutMs = this.#config.timeoutMs;
     const { signal, dispose } = turnSignal(parentSignal, timeoutMs, () =>
@@ -236,54 +203,31 @@ export class ProcessAgent implements Agent, AsyncDisposable {
         `timed out after ${timeoutMs} ms waiting for ${child.ready ? 'a final message' : 'the ready line'} (after stdout line ${child.lineNumber})`,
       ),
     );
-    let text = '';
-    return new Promise<void>((resolve, reject) => {
-      const finish = (error?: Error): void => {
-        child.detach();
-        signal.removeEventListener('abort', onAbort);
-        dispose();
-        if (error) reject(error);
-        else resolve();
-      };
-      const onAbort = (): void => finish(abortError(signal, this.#label));
-      const send = (): void => child.send(message);
-      child.attach({
-        onReady: send,
-        onFailure: (error) => finish(error),
-        onLine: (line, lineNumber) => {
-          const parsed = parseOutputMessage(line);
-          if (parsed === undefined) {
-            return finish(
-              child.error(`stdout line ${lineNumber} is not a JSON message: ${preview(line)}`),
-            );
-          }
-          if (parsed.type === 'delta') {
-            if (parsed.delta === '') return;
-            text += parsed.delta;
-            emit(deltaEvent(this.name, parsed.delta));
-          } else if (parsed.type === 'final') {
-            emit(finalEvent(this.name, parsed.output ?? text));
-            finish();
-          } else if (parsed.type === 'error') {
-            const error = new TargetError(
-              `${this.#label}: the process reported an error (stdout line ${lineNumber}): ${parsed.error}`,
-              parsed.code === undefined ? {} : { targetCode: parsed.code },
-            );
-            reported.add(error);
-            finish(error);
-          }
+    const send = (): void => child.send(message);
+    reply.buildErrorsWith((problem) => child.error(problem));
+    try {
+      await exchangeMessages({
+        reply,
+        signal,
+        label: this.label,
+        peer: 'process',
+        badMessage: (problem) => child.error(problem),
+        open: (listener) => {
+          child.attach({
+            onReady: send,
+            onFailure: (error) => listener.fail(error),
+            onLine: (line, lineNumber) => listener.message(line, `stdout line ${lineNumber}`),
+          });
+          if (child.failure) listener.fail(child.failure);
+          else if (child.ready) send();
+          return () => child.detach();
         },
       });
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      if (child.failure) return finish(child.failure);
-      if (child.ready) send();
-    });
+    } finally {
+      dispose();
+    }
   }
 }
-
-/** Errors the target itself reported (`{"type":"error"}`): the process stays usable after them. */
-const reported = new WeakSet<object>();
 
 function toPattern(pattern: string | RegExp | undefined, label: string): RegExp | undefined {
   if (pattern === undefined) return undefined;

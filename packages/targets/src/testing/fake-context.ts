@@ -1,4 +1,10 @@
-import { resolveRunConfig, userContent, type Agent, type InvocationContext } from '@ferrite/core';
+import {
+  resolveRunConfig,
+  userContent,
+  type Agent,
+  type InvocationContext,
+  type RunConfig,
+} from '@ferrite/core';
 
 /** Options of {@link fakeContext}. */
 export interface FakeContextOptions {
@@ -10,6 +16,8 @@ export interface FakeContextOptions {
   sessionId?: string;
   /** Default `u1`. */
   userId?: string;
+  /** The run's settings (default: the defaults, no guards). */
+  runConfig?: RunConfig;
 }
 
 /**
@@ -39,7 +47,7 @@ export function fakeContext(
       revision: 0,
     },
     userContent: userContent(text),
-    runConfig: resolveRunConfig(),
+    runConfig: resolveRunConfig(options.runConfig),
     signal: options.signal ?? new AbortController().signal,
     state: {
       get: <TValue>(key: string) => state[key] as TValue | undefined,

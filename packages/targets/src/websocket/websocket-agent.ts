@@ -1,22 +1,18 @@
-import type { Observable } from 'rxjs';
 import WebSocket from 'ws';
 import {
   InvalidArgumentError,
   TargetError,
-  validateName,
-  type Agent,
-  type Event,
   type InvocationContext,
   abortableDelay,
 } from '@ferrite/core';
 import { describeUrl } from '../internal/describe-url.js';
-import { observeTurn } from '../internal/observe-turn.js';
 import { abortError, turnSignal } from '../internal/abort.js';
+import { exchangeMessages } from '../internal/exchange-messages.js';
 import { substituteRecord, substituteVariables } from '../internal/substitute-variables.js';
+import { TargetAgent, type TargetAgentConfig } from '../internal/target-agent.js';
+import type { TargetReply } from '../internal/target-reply.js';
 import { TurnLock } from '../internal/turn-lock.js';
 import {
-  deltaEvent,
-  finalEvent,
   inputMessage,
   parseOutputMessage,
   preview,
@@ -32,11 +28,7 @@ export interface WebSocketReconnectConfig {
 }
 
 /** Configuration of a {@link WebSocketAgent}. */
-export interface WebSocketAgentConfig {
-  /** The agent's name in the agent tree (the author of its events). */
-  name: string;
-  /** What the agent does, for transfers and humans. */
-  description?: string;
+export interface WebSocketAgentConfig extends TargetAgentConfig {
   /** `ws://` or `wss://` endpoint; `${VAR}` is substituted from the environment. */
   url: string;
   /** Handshake headers; `${VAR}` in a value is substituted from the environment. */
@@ -68,16 +60,7 @@ const DEFAULT_TIMEOUT_MS = 120_000;
  * const runner = new Runner({ appName: 'app', agent, sessionService });
  * ```
  */
-export class WebSocketAgent implements Agent, AsyncDisposable {
-  /** The agent's name in the agent tree. */
-  readonly name: string;
-  /** What the agent does. */
-  readonly description: string;
-  /** Always empty: the peer behind the agent is one agent. */
-  readonly subAgents: readonly Agent[] = [];
-  /** Set by the runner when the agent sits under another one. */
-  parentAgent?: Agent | undefined;
-  readonly #label: string;
+export class WebSocketAgent extends TargetAgent implements AsyncDisposable {
   readonly #url: string;
   readonly #headers: Readonly<Record<string, string>>;
   readonly #timeoutMs: number;
@@ -93,17 +76,15 @@ export class WebSocketAgent implements Agent, AsyncDisposable {
   #closed = false;
 
   constructor(config: WebSocketAgentConfig) {
-    this.name = validateName('WebSocketAgent name', config.name);
-    this.description = config.description ?? '';
-    this.#label = `WebSocketAgent "${this.name}"`;
+    super('WebSocketAgent', config);
     if (typeof config.url !== 'string' || config.url === '') {
-      throw new InvalidArgumentError(`${this.#label}: url is required`);
+      throw new InvalidArgumentError(`${this.label}: url is required`);
     }
     this.#url = config.url;
     this.#headers = Object.freeze({ ...config.headers });
     this.#timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!(this.#timeoutMs > 0)) {
-      throw new InvalidArgumentError(`${this.#label}: timeoutMs must be a positive number`);
+      throw new InvalidArgumentError(`${this.label}: timeoutMs must be a positive number`);
     }
     const reconnect = config.reconnect ?? true;
     this.#reconnect = reconnect !== false;
@@ -111,23 +92,18 @@ export class WebSocketAgent implements Agent, AsyncDisposable {
     this.#backoffMs = typeof reconnect === 'object' ? (reconnect.backoffMs ?? 250) : 250;
     if (!Number.isInteger(this.#attempts) || this.#attempts < 1) {
       throw new InvalidArgumentError(
-        `${this.#label}: reconnect.attempts must be a positive integer`,
+        `${this.label}: reconnect.attempts must be a positive integer`,
       );
     }
     this.#maxMessageBytes = config.maxMessageBytes ?? 1024 * 1024;
     if (!Number.isInteger(this.#maxMessageBytes) || this.#maxMessageBytes < 1) {
-      throw new InvalidArgumentError(`${this.#label}: maxMessageBytes must be a positive integer`);
+      throw new InvalidArgumentError(`${this.label}: maxMessageBytes must be a positive integer`);
     }
   }
 
   /** Connections opened so far (1 while one connection has served every turn). */
   get connections(): number {
     return this.#connections;
-  }
-
-  /** Runs one turn: sends the user's message and streams the answer back as events. */
-  run(context: InvocationContext): Observable<Event> {
-    return observeTurn(context, (signal, emit) => this.#turn(context, signal, emit));
   }
 
   /** Closes the connection; later turns fail. */
@@ -151,29 +127,27 @@ export class WebSocketAgent implements Agent, AsyncDisposable {
     await this.close();
   }
 
-  async #turn(
+  protected async turn(
     context: InvocationContext,
     parentSignal: AbortSignal,
-    emit: (event: Event) => void,
+    reply: TargetReply,
   ): Promise<void> {
     const message = inputMessage(context);
     const release = await this.#lock.acquire(parentSignal).catch(() => {
-      throw abortError(parentSignal, this.#label);
+      throw abortError(parentSignal, this.label);
     });
-    const { signal, dispose } = turnSignal(
-      parentSignal,
-      this.#timeoutMs,
-      () => new TargetError(`${this.#label}: timed out after ${this.#timeoutMs} ms`),
+    const { signal, dispose } = turnSignal(parentSignal, this.#timeoutMs, () =>
+      this.timeoutError(this.#timeoutMs),
     );
     try {
       const socket = await this.#connection(signal).catch((error: unknown) => {
-        throw signal.aborted ? abortError(signal, this.#label) : error;
+        throw signal.aborted ? abortError(signal, this.label) : error;
       });
-      await this.#exchange(socket, message, signal, emit);
+      await this.#exchange(socket, message, signal, reply);
     } catch (error) {
       // A reported error leaves the connection in step; after anything else a late answer
       // could arrive during the next turn, so that turn gets a fresh connection.
-      if (!reported.has(error as object)) this.#drop();
+      if (!(TargetError.isInstance(error) && error.reportedByTarget)) this.#drop();
       throw error;
     } finally {
       dispose();
@@ -182,21 +156,21 @@ export class WebSocketAgent implements Agent, AsyncDisposable {
   }
 
   async #connection(signal: AbortSignal): Promise<WebSocket> {
-    if (this.#closed) throw new TargetError(`${this.#label}: the agent is closed`);
+    if (this.#closed) throw this.closedError();
     const current = this.#socket;
     if (current?.readyState === WebSocket.OPEN) return current;
     if (this.#connections > 0 && !this.#reconnect) {
-      throw new TargetError(`${this.#label}: the connection was lost and reconnect is off`);
+      throw new TargetError(`${this.label}: the connection was lost and reconnect is off`);
     }
-    const url = substituteVariables(this.#url, process.env, `${this.#label} url`);
-    const headers = substituteRecord(this.#headers, process.env, `${this.#label} headers`);
+    const url = substituteVariables(this.#url, process.env, `${this.label} url`);
+    const headers = substituteRecord(this.#headers, process.env, `${this.label} headers`);
     for (let attempt = 1; ; attempt++) {
       try {
         const socket = await this.#open(url, headers, signal);
         if (this.#closed) {
           // close() ran while this connection was opening: it must not outlive the agent.
           socket.terminate();
-          throw new TargetError(`${this.#label}: the agent is closed`);
+          throw this.closedError();
         }
         this.#socket = socket;
         this.#connections += 1;
@@ -219,12 +193,12 @@ export class WebSocketAgent implements Agent, AsyncDisposable {
         socket.terminate();
         reject(error);
       };
-      const onAbort = (): void => fail(abortError(signal, this.#label));
+      const onAbort = (): void => fail(abortError(signal, this.label));
       signal.addEventListener('abort', onAbort, { once: true });
       socket.once('error', (error) =>
         fail(
           new TargetError(
-            `${this.#label}: could not connect to ${describeUrl(url)}: ${error.message}`,
+            `${this.label}: could not connect to ${describeUrl(url)}: ${error.message}`,
             { cause: error },
           ),
         ),
@@ -262,7 +236,7 @@ export class WebSocketAgent implements Agent, AsyncDisposable {
     const why = [reason ? preview(reason) : '', failure?.message ?? ''].filter(Boolean).join(', ');
     this.#listener?.onClose(
       new TargetError(
-        `${this.#label}: the connection closed (code ${code}${why ? `, ${why}` : ''}) before a final message (after message ${this.#messages})`,
+        `${this.label}: the connection closed (code ${code}${why ? `, ${why}` : ''}) before a final message (after message ${this.#messages})`,
         failure ? { cause: failure } : {},
       ),
     );
@@ -278,59 +252,33 @@ export class WebSocketAgent implements Agent, AsyncDisposable {
     socket: WebSocket,
     message: TargetInputMessage,
     signal: AbortSignal,
-    emit: (event: Event) => void,
+    reply: TargetReply,
   ): Promise<void> {
-    let text = '';
-    return new Promise<void>((resolve, reject) => {
-      const finish = (error?: Error): void => {
-        this.#listener = undefined;
-        signal.removeEventListener('abort', onAbort);
-        if (error) reject(error);
-        else resolve();
-      };
-      const onAbort = (): void => finish(abortError(signal, this.#label));
-      this.#listener = {
-        onClose: (error) => finish(error),
-        onMessage: (raw, index) => {
-          const parsed = parseOutputMessage(raw);
-          if (parsed === undefined) {
-            return finish(
-              new TargetError(
-                `${this.#label}: message ${index} is not a JSON message: ${preview(raw)}`,
-              ),
+    return exchangeMessages({
+      reply,
+      signal,
+      label: this.label,
+      peer: 'peer',
+      badMessage: (problem) => new TargetError(`${this.label}: ${problem}`),
+      open: (listener) => {
+        this.#listener = {
+          onClose: (error) => listener.fail(error),
+          onMessage: (text, index) => listener.message(text, `message ${index}`),
+        };
+        socket.send(JSON.stringify(message), (error) => {
+          if (error) {
+            listener.fail(
+              new TargetError(`${this.label}: sending failed: ${error.message}`, { cause: error }),
             );
           }
-          if (parsed.type === 'delta') {
-            if (parsed.delta === '') return;
-            text += parsed.delta;
-            emit(deltaEvent(this.name, parsed.delta));
-          } else if (parsed.type === 'final') {
-            emit(finalEvent(this.name, parsed.output ?? text));
-            finish();
-          } else if (parsed.type === 'error') {
-            const error = new TargetError(
-              `${this.#label}: the peer reported an error (message ${index}): ${parsed.error}`,
-              parsed.code === undefined ? {} : { targetCode: parsed.code },
-            );
-            reported.add(error);
-            finish(error);
-          }
-        },
-      };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      socket.send(JSON.stringify(message), (error) => {
-        if (error)
-          finish(
-            new TargetError(`${this.#label}: sending failed: ${error.message}`, { cause: error }),
-          );
-      });
+        });
+        return () => {
+          this.#listener = undefined;
+        };
+      },
     });
   }
 }
-
-/** Errors the peer itself reported: the connection stays usable after them. */
-const reported = new WeakSet<object>();
 
 function rawText(data: WebSocket.RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
