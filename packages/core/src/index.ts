@@ -28,6 +28,12 @@ export { InternalError } from './errors/internal-error.js';
 export { toFerriteError, isAbortError } from './errors/to-ferrite-error.js';
 export { abortableDelay, type AbortableDelayOptions } from './async/abortable-delay.js';
 export {
+  ObservableReader,
+  observableToAsyncIterable,
+  DEFAULT_READER_HIGH_WATER_MARK,
+  type ObservableReaderOptions,
+} from './async/observable-reader.js';
+export {
   RetryPolicy,
   type RetryAttempt,
   type RetryOptions,

@@ -1,9 +1,8 @@
-import { from, isObservable, type Observable, type ObservableInput, type Subscription } from 'rxjs';
-import type { Event } from '@ferrite/core';
+import { from, isObservable, type Observable, type ObservableInput } from 'rxjs';
+import { ObservableReader, type Event } from '@ferrite/core';
 import type { InvocationControl } from './invocation-control.js';
 
 type Pulled = IteratorResult<Event, undefined>;
-type Queued = Pulled | { error: unknown };
 
 const DONE: Pulled = { done: true, value: undefined };
 const noop = (): void => {};
@@ -11,7 +10,8 @@ const noop = (): void => {};
 /**
  * Reads an agent's events one at a time, whatever `run` returned (Observable, async or sync
  * iterable, promise). Async iterables are pulled only after the previous event was handled,
- * so a generator resumes after its event is stored; Observables are buffered in order.
+ * so a generator resumes after its event is stored; Observables go through core's bounded
+ * `ObservableReader` (in order, an error after the events before it).
  */
 export class AgentEventSource {
   readonly #pull: () => Pulled | Promise<Pulled>;
@@ -56,44 +56,10 @@ export class AgentEventSource {
   }
 
   static #fromObservable(observable: Observable<Event>): AgentEventSource {
-    const buffer: Queued[] = [];
-    let head = 0;
-    let waiting: ((item: Queued) => void) | undefined;
-    const push = (item: Queued): void => {
-      if (waiting) {
-        const deliver = waiting;
-        waiting = undefined;
-        deliver(item);
-      } else buffer.push(item);
-    };
-    const unwrap = (item: Queued): Pulled => {
-      if ('error' in item) throw item.error;
-      return item;
-    };
-    let subscription: Subscription | undefined = observable.subscribe({
-      next: (value) => push({ done: false, value }),
-      error: (error: unknown) => push({ error }),
-      complete: () => push(DONE),
-    });
+    const reader = new ObservableReader(observable);
     return new AgentEventSource(
-      () => {
-        if (head < buffer.length) {
-          const item = buffer[head] as Queued;
-          head += 1;
-          if (head === buffer.length) {
-            buffer.length = 0;
-            head = 0;
-          }
-          return unwrap(item);
-        }
-        return new Promise<Queued>((resolve) => {
-          waiting = resolve;
-        }).then(unwrap);
-      },
-      () => {
-        subscription?.unsubscribe();
-        subscription = undefined;
-      },
+      () => reader.next(),
+      () => void reader.return(),
     );
   }
 

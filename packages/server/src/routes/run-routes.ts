@@ -1,5 +1,9 @@
-import { SessionNotFoundError, toFerriteError, type Event } from '@ferrite/core';
-import { Subscription } from 'rxjs';
+import {
+  SessionNotFoundError,
+  observableToAsyncIterable,
+  toFerriteError,
+  type Event,
+} from '@ferrite/core';
 import type { RequestContext } from '../handler/request-context.js';
 import type { ServedRunner } from '../handler/served-runner.js';
 import { HttpError } from '../http/http-error.js';
@@ -56,37 +60,24 @@ function start(run: RunRequest, streaming: boolean) {
 export async function runToCompletion(context: RequestContext): Promise<Response> {
   const run = await readRunRequest(context);
   const events: Event[] = [];
-  const signal = context.request.signal;
-  const tracker = context.settings.tracker;
-  await new Promise<void>((resolve, reject) => {
-    let settled = false;
-    const subscription = new Subscription();
-    const finish = (settle: () => void): void => {
-      if (settled) return;
-      settled = true;
-      subscription.unsubscribe();
-      settle();
-    };
-    // The client went away: cancel the run; nobody reads the answer.
-    const onAbort = (): void => finish(resolve);
-    signal.addEventListener('abort', onAbort, { once: true });
-    subscription.add(() => signal.removeEventListener('abort', onAbort));
-    subscription.add(
-      tracker.add({
-        cancel: (reason) => finish(() => reject(new HttpError(reason, { status: 503 }))),
-      }),
-    );
-    if (signal.aborted) return onAbort();
-    subscription.add(
-      start(run, false).subscribe({
-        next: (event) => {
-          if (!event.partial) events.push(event);
-        },
-        error: (error: unknown) => finish(() => reject(toFerriteError(error))),
-        complete: () => finish(resolve),
-      }),
-    );
+  const clientGone = context.request.signal;
+  // The server shutting down cancels the run too, and answers 503.
+  const shutdown = new AbortController();
+  const untrack = context.settings.tracker.add({
+    cancel: (reason) => shutdown.abort(new HttpError(reason, { status: 503 })),
   });
+  try {
+    const reading = observableToAsyncIterable(start(run, false), {
+      signal: AbortSignal.any([clientGone, shutdown.signal]),
+    });
+    for await (const event of reading) if (!event.partial) events.push(event);
+  } catch (error) {
+    if (shutdown.signal.aborted) throw shutdown.signal.reason;
+    // The client went away: the run was cancelled; nobody reads the answer.
+    if (!clientGone.aborted) throw toFerriteError(error);
+  } finally {
+    untrack();
+  }
   return jsonResponse(events);
 }
 
