@@ -194,6 +194,61 @@ describe('ProcessAgent through the Runner', () => {
     await waitUntilUnmarked(mark);
   });
 
+  it('fails a flooding child with run.output_limit past outputCharLimit, storing nothing', async ({
+    mark,
+    markedEnv,
+  }) => {
+    const runner = runnerFor(
+      new ProcessAgent({
+        name: 'flood',
+        command: [process.execPath, fixture('flood.mjs')],
+        env: markedEnv,
+      }),
+      'none',
+      { outputCharLimit: 100_000 },
+    );
+    const events: Event[] = [];
+    const error = await new Promise<unknown>((resolve) => {
+      runner.run('u1', 's1', userContent('go')).subscribe({
+        next: (event) => events.push(event),
+        error: resolve,
+        complete: () => resolve(undefined),
+      });
+    });
+    expect(OutputLimitError.isInstance(error)).toBe(true);
+    expect(events).toEqual([]);
+    expect(await storedTexts(runner)).toEqual([['user', 'go']]);
+    await waitUntilUnmarked(mark);
+  });
+
+  it('fails a flooding child with target.error without limits, storing nothing', async ({
+    mark,
+    markedEnv,
+  }) => {
+    const runner = runnerFor(
+      new ProcessAgent({
+        name: 'flood',
+        command: [process.execPath, fixture('flood.mjs')],
+        env: markedEnv,
+        maxOutputChars: 200_000,
+      }),
+    );
+    let partials = 0;
+    const error = await new Promise<unknown>((resolve) => {
+      runner.run('u1', 's1', userContent('go')).subscribe({
+        next: (event) => (partials += event.partial ? 1 : 0),
+        error: resolve,
+        complete: () => resolve(undefined),
+      });
+    });
+    expect(TargetError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toContain('the reply passed 200000 characters');
+    // 200 deltas of 1000 characters fit; the 201st crosses and is not emitted.
+    expect(partials).toBe(200);
+    expect(await storedTexts(runner)).toEqual([['user', 'go']]);
+    await waitUntilUnmarked(mark);
+  });
+
   it('kills the child when the run is cancelled (unsubscribed)', async ({ markedEnv }) => {
     const runner = runnerFor(
       new ProcessAgent({
