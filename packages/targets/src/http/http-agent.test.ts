@@ -90,6 +90,12 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
       ]);
     case '/slow':
       return; // never answers
+    case '/slow-first':
+      if (hit === 1) return; // the first attempt gets no answer
+      response.writeHead(200, { 'content-type': 'application/json' });
+      return void response.end(JSON.stringify({ output: `answered try ${hit}` }));
+    case '/quota':
+      return answer(path, response, 429, 'daily quota used up', { 'retry-after': '3600' });
     case '/sse':
       return sse(response, [
         'data: {"delta":"Hel"}\n\n',
@@ -222,7 +228,7 @@ describe('HttpAgent with JSON responses', () => {
 
   it('turns an error status into a TargetError with the reported code', async () => {
     const error = await failure(
-      agent({ path: '/bad-request', retry: { attempts: 3, backoffMs: 1 } }),
+      agent({ path: '/bad-request', retry: { maxRetries: 2, initialDelayMs: 1 } }),
       'x',
     );
     expect(error.message).toContain('HTTP 400');
@@ -232,7 +238,7 @@ describe('HttpAgent with JSON responses', () => {
 
   it('retries a 503 and then succeeds', async () => {
     const events = await turn(
-      agent({ path: '/flaky', retry: { attempts: 3, backoffMs: 10, statusCodes: [503] } }),
+      agent({ path: '/flaky', retry: { maxRetries: 2, initialDelayMs: 10, statusCodes: [503] } }),
       'x',
     );
     expect(textOf(events[0]!.content)).toBe('after 2 tries');
@@ -250,12 +256,18 @@ describe('HttpAgent with JSON responses', () => {
     expect(once.message).toContain('HTTP 503: "down for maintenance"');
     expect(hits.get('/unavailable')).toBe(1);
     hits.clear();
-    await failure(agent({ path: '/unavailable', retry: { attempts: 3, backoffMs: 5 } }), 'x');
+    await failure(
+      agent({ path: '/unavailable', retry: { maxRetries: 2, initialDelayMs: 5 } }),
+      'x',
+    );
     expect(hits.get('/unavailable')).toBe(3);
   });
 
   it('waits the backoff before each retry, doubling it', async () => {
-    await failure(agent({ path: '/busy', retry: { attempts: 3, backoffMs: 150 } }), 'x');
+    await failure(
+      agent({ path: '/busy', retry: { maxRetries: 2, initialDelayMs: 150, jitter: 0 } }),
+      'x',
+    );
     const [first, second, third] = timeline.get('/busy')!;
     // Measured from the moment the 503 was sent to the next request's arrival; the 1 ms is
     // the timers' granularity.
@@ -265,7 +277,7 @@ describe('HttpAgent with JSON responses', () => {
 
   it('retries only the configured status codes', async () => {
     const error = await failure(
-      agent({ path: '/busy', retry: { attempts: 3, backoffMs: 1, statusCodes: [429] } }),
+      agent({ path: '/busy', retry: { maxRetries: 2, initialDelayMs: 1, statusCodes: [429] } }),
       'x',
     );
     expect(error.targetCode).toBe('http_503');
@@ -274,7 +286,7 @@ describe('HttpAgent with JSON responses', () => {
 
   it('honours Retry-After', async () => {
     const events = await turn(
-      agent({ path: '/retry-after', retry: { attempts: 2, backoffMs: 1 } }),
+      agent({ path: '/retry-after', retry: { maxRetries: 1, initialDelayMs: 1 } }),
       'x',
     );
     expect(textOf(events[0]!.content)).toBe('waited');
@@ -306,7 +318,7 @@ describe('HttpAgent with JSON responses', () => {
     const target = new HttpAgent({
       name: 'gone',
       url: `http://127.0.0.1:${port}/x`,
-      retry: { attempts: 2, backoffMs: 5 },
+      retry: { maxRetries: 1, initialDelayMs: 5 },
     });
     const error = await failure(target, 'x');
     expect(error.message).toContain('failed');
@@ -316,6 +328,24 @@ describe('HttpAgent with JSON responses', () => {
   it('times out', async () => {
     const error = await failure(agent({ path: '/slow', timeoutMs: 300 }), 'x');
     expect(error.message).toContain('timed out after 300 ms');
+  });
+
+  it('times out each attempt on its own and retries one that timed out before any output', async () => {
+    const events = await turn(
+      agent({ path: '/slow-first', timeoutMs: 200, retry: { maxRetries: 1, initialDelayMs: 1 } }),
+      'x',
+    );
+    expect(textOf(events[0]!.content)).toBe('answered try 2');
+    expect(hits.get('/slow-first')).toBe(2);
+  });
+
+  it('does not retry when Retry-After asks for more than maxDelayMs', async () => {
+    const error = await failure(
+      agent({ path: '/quota', retry: { maxRetries: 3, initialDelayMs: 1, maxDelayMs: 60_000 } }),
+      'x',
+    );
+    expect(error.targetCode).toBe('http_429');
+    expect(hits.get('/quota')).toBe(1);
   });
 
   it('aborts the request when the context signal aborts', async () => {
@@ -390,7 +420,7 @@ describe('HttpAgent with server-sent events', () => {
     const target = agent({
       path: '/sse-break',
       stream: 'sse',
-      retry: { attempts: 3, backoffMs: 5 },
+      retry: { maxRetries: 2, initialDelayMs: 5 },
     });
     const error = await failure(target, 'x');
     expect(error.message).toContain('broke');
@@ -401,7 +431,7 @@ describe('HttpAgent with server-sent events', () => {
     const target = agent({
       path: '/sse-huge',
       stream: 'sse',
-      retry: { attempts: 3, backoffMs: 1 },
+      retry: { maxRetries: 2, initialDelayMs: 1 },
     });
     const error = await failure(target, 'x');
     expect(error.message).toContain('bad event stream');

@@ -1,34 +1,36 @@
+import type { Observable } from 'rxjs';
 import { ParseError } from 'eventsource-parser';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 import {
-  FerriteError,
   InvalidArgumentError,
   TargetError,
   textOf,
+  validateName,
+  type Agent,
+  type Event,
   type InvocationContext,
-  abortableDelay,
+  IdleTimeout,
+  RetryPolicy,
+  parseRetryAfter,
+  type RetryOptions,
 } from '@ferrite/core';
 import { describeUrl } from '../internal/describe-url.js';
-import { abortError, turnSignal } from '../internal/abort.js';
+import { observeTurn } from '../internal/observe-turn.js';
+import { abortError } from '../internal/abort.js';
 import { substituteRecord, substituteVariables } from '../internal/substitute-variables.js';
-import { TargetAgent, type TargetAgentConfig } from '../internal/target-agent.js';
-import type { TargetReply } from '../internal/target-reply.js';
-import { asText, preview } from '../protocol/target-message.js';
+import { asText, deltaEvent, finalEvent, preview } from '../protocol/target-message.js';
 import { BodyTemplate, DEFAULT_BODY_TEMPLATE } from './body-template.js';
 import { parseJsonPath, valueAt, type JsonPath } from './json-path.js';
 
-/** When to try a request again. */
-export interface HttpRetryConfig {
-  /** Tries in all, the first included (default 3). */
-  attempts?: number;
-  /** Wait before the second try; doubles for each further one (default 250 ms). */
-  backoffMs?: number;
-  /** Statuses worth another try (default 408, 429, 500, 502, 503, 504). */
-  statusCodes?: readonly number[];
-}
+/** When to try a request again: core's {@link RetryOptions}, shared by every HTTP client. */
+export type HttpRetryConfig = RetryOptions;
 
 /** Configuration of an {@link HttpAgent}. */
-export interface HttpAgentConfig extends TargetAgentConfig {
+export interface HttpAgentConfig {
+  /** The agent's name in the agent tree (the author of its events). */
+  name: string;
+  /** What the agent does, for transfers and humans. */
+  description?: string;
   /** The endpoint; `${VAR}` is substituted from the environment. */
   url: string;
   /** Default `POST`. */
@@ -41,17 +43,22 @@ export interface HttpAgentConfig extends TargetAgentConfig {
   stream?: 'sse' | 'none';
   /** Where the text is in the response (`'none'`, default `output`) or in each event (`'sse'`, default `delta`). */
   outputPath?: string;
-  /** Retries on network errors and the given statuses, never once output has streamed. No retries when absent. */
+  /**
+   * Retries on network errors, attempt timeouts and `retry.statusCodes` (core's defaults when
+   * given), never once output has streamed. No retries when absent (a POST may not be idempotent).
+   */
   retry?: HttpRetryConfig;
-  /** Limit for the whole turn, retries included (default 120 000 ms). */
+  /**
+   * Timeout of one attempt: the longest wait for the response headers, and then for each
+   * further server-sent event, or for the rest of a JSON body (default 120 000 ms). Waits
+   * between attempts do not count.
+   */
   timeoutMs?: number;
   /** Largest JSON response body, or largest single server-sent event, in bytes (default 1 MiB). */
   maxMessageBytes?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
-const DEFAULT_RETRY_STATUSES = Object.freeze([408, 429, 500, 502, 503, 504]);
-const MAX_RETRY_AFTER_MS = 60_000;
 const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 /** Bytes of an error response read for the message. */
 const ERROR_BODY_BYTES = 16 * 1024;
@@ -77,95 +84,130 @@ class Retryable {
  *   bodyTemplate: { message: '{{input}}', session: '{{sessionId}}' },
  *   stream: 'sse',
  *   outputPath: 'choices[0].delta.content',
- *   retry: { attempts: 3, backoffMs: 500, statusCodes: [503] },
+ *   retry: { maxRetries: 2, initialDelayMs: 500, statusCodes: [503] },
  * });
  * ```
  */
-export class HttpAgent extends TargetAgent {
+export class HttpAgent implements Agent {
+  /** The agent's name in the agent tree. */
+  readonly name: string;
+  /** What the agent does. */
+  readonly description: string;
+  /** Always empty: the service behind the agent is one agent. */
+  readonly subAgents: readonly Agent[] = [];
+  /** Set by the runner when the agent sits under another one. */
+  parentAgent?: Agent | undefined;
+  readonly #label: string;
   readonly #url: string;
   readonly #method: string;
   readonly #headers: Readonly<Record<string, string>>;
   readonly #body: BodyTemplate;
   readonly #stream: 'sse' | 'none';
   readonly #outputPath: JsonPath;
-  readonly #attempts: number;
-  readonly #backoffMs: number;
-  readonly #retryStatuses: ReadonlySet<number>;
+  readonly #retry: RetryPolicy;
   readonly #timeoutMs: number;
   readonly #maxMessageBytes: number;
 
   constructor(config: HttpAgentConfig) {
-    super('HttpAgent', config);
+    this.name = validateName('HttpAgent name', config.name);
+    this.description = config.description ?? '';
+    this.#label = `HttpAgent "${this.name}"`;
     if (typeof config.url !== 'string' || config.url === '') {
-      throw new InvalidArgumentError(`${this.label}: url is required`);
+      throw new InvalidArgumentError(`${this.#label}: url is required`);
     }
     this.#url = config.url;
     this.#method = (config.method ?? 'POST').toUpperCase();
     this.#headers = Object.freeze({ ...config.headers });
     this.#body = new BodyTemplate(
       config.bodyTemplate ?? DEFAULT_BODY_TEMPLATE,
-      `${this.label} bodyTemplate`,
+      `${this.#label} bodyTemplate`,
     );
     const stream = config.stream ?? 'none';
     if (stream !== 'sse' && stream !== 'none') {
-      throw new InvalidArgumentError(`${this.label}: stream must be 'sse' or 'none'`);
+      throw new InvalidArgumentError(`${this.#label}: stream must be 'sse' or 'none'`);
     }
     this.#stream = stream;
     this.#outputPath = parseJsonPath(
       config.outputPath ?? (stream === 'sse' ? 'delta' : 'output'),
-      `${this.label} outputPath`,
+      `${this.#label} outputPath`,
     );
-    const retry = config.retry;
-    this.#attempts = retry ? (retry.attempts ?? 3) : 1;
-    this.#backoffMs = retry?.backoffMs ?? 250;
-    this.#retryStatuses = new Set(retry?.statusCodes ?? DEFAULT_RETRY_STATUSES);
-    if (!Number.isInteger(this.#attempts) || this.#attempts < 1) {
-      throw new InvalidArgumentError(`${this.label}: retry.attempts must be a positive integer`);
-    }
-    if (!(this.#backoffMs >= 0)) {
-      throw new InvalidArgumentError(`${this.label}: retry.backoffMs must not be negative`);
-    }
+    this.#retry = new RetryPolicy(config.retry ?? { maxRetries: 0 }, `${this.#label} retry`);
     this.#timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (!(this.#timeoutMs > 0)) {
-      throw new InvalidArgumentError(`${this.label}: timeoutMs must be a positive number`);
+    if (!(this.#timeoutMs > 0 && this.#timeoutMs <= 2 ** 31 - 1)) {
+      throw new InvalidArgumentError(
+        `${this.#label}: timeoutMs must be a positive number of milliseconds up to 2147483647`,
+      );
     }
     this.#maxMessageBytes = config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     if (!(this.#maxMessageBytes > 0)) {
-      throw new InvalidArgumentError(`${this.label}: maxMessageBytes must be a positive number`);
+      throw new InvalidArgumentError(`${this.#label}: maxMessageBytes must be a positive number`);
     }
   }
 
-  protected async turn(
+  /** Runs one turn: sends the user's message and streams the answer back as events. */
+  run(context: InvocationContext): Observable<Event> {
+    return observeTurn(context, (signal, emit) => this.#turn(context, signal, emit));
+  }
+
+  async #turn(
     context: InvocationContext,
     parentSignal: AbortSignal,
-    reply: TargetReply,
+    emit: (event: Event) => void,
   ): Promise<void> {
     const request = this.#request(context);
-    const { signal, dispose } = turnSignal(parentSignal, this.#timeoutMs, () =>
-      this.timeoutError(this.#timeoutMs),
-    );
+    let retryable: TargetError | undefined;
     try {
-      for (let attempt = 1; ; attempt++) {
-        const outcome = await this.#attempt(request, signal, reply).catch((error: unknown) => {
-          if (signal.aborted) throw abortError(signal, this.label);
-          throw error;
-        });
-        if (!(outcome instanceof Retryable)) return;
-        if (attempt >= this.#attempts) throw outcome.error;
-        const backoff = this.#backoffMs * 2 ** (attempt - 1);
-        await abortableDelay(Math.max(backoff, outcome.waitMs ?? 0), signal).catch(() => {
-          throw abortError(signal, this.label);
-        });
+      await this.#retry.run(
+        async (attempt) => {
+          const outcome = await this.#timedAttempt(request, parentSignal, emit);
+          if (!(outcome instanceof Retryable)) return;
+          attempt.retryAfterMs = outcome.waitMs;
+          retryable = outcome.error;
+          throw outcome.error;
+        },
+        { signal: parentSignal, isRetryable: (error) => error === retryable },
+      );
+    } catch (error) {
+      if (parentSignal.aborted) throw abortError(parentSignal, this.#label);
+      throw error;
+    }
+  }
+
+  /** One attempt under its own timeout; timing out before any output is worth another try. */
+  async #timedAttempt(
+    request: { url: string; init: RequestInit },
+    parentSignal: AbortSignal,
+    emit: (event: Event) => void,
+  ): Promise<Retryable | undefined> {
+    const timeout = new IdleTimeout(
+      this.#timeoutMs,
+      parentSignal,
+      () => new TargetError(`${this.#label}: timed out after ${this.#timeoutMs} ms`),
+    );
+    let started = false;
+    const emitted = (event: Event): void => {
+      started = true;
+      emit(event);
+    };
+    try {
+      timeout.touch();
+      return await this.#attempt(request, timeout.signal, emitted, () => timeout.touch());
+    } catch (error) {
+      if (!timeout.signal.aborted) throw error;
+      const failure = abortError(timeout.signal, this.#label);
+      if (timeout.timedOut && !started && TargetError.isInstance(failure)) {
+        return new Retryable(failure, undefined);
       }
+      throw failure;
     } finally {
-      dispose();
+      timeout.dispose();
     }
   }
 
   #request(context: InvocationContext): { url: string; init: RequestInit } {
-    const url = substituteVariables(this.#url, process.env, `${this.label} url`);
+    const url = substituteVariables(this.#url, process.env, `${this.#label} url`);
     const headers = new Headers(
-      substituteRecord(this.#headers, process.env, `${this.label} headers`),
+      substituteRecord(this.#headers, process.env, `${this.#label} headers`),
     );
     if (!headers.has('accept')) {
       headers.set('accept', this.#stream === 'sse' ? 'text/event-stream' : 'application/json');
@@ -191,7 +233,8 @@ export class HttpAgent extends TargetAgent {
   async #attempt(
     request: { url: string; init: RequestInit },
     signal: AbortSignal,
-    reply: TargetReply,
+    emit: (event: Event) => void,
+    touch: () => void,
   ): Promise<Retryable | undefined> {
     const where = describeUrl(request.url);
     let response: Response;
@@ -207,21 +250,22 @@ export class HttpAgent extends TargetAgent {
         () => '',
       );
       const error = new TargetError(
-        `${this.label}: ${where} answered HTTP ${response.status}${body ? `: ${preview(body, 500)}` : ''}`,
+        `${this.#label}: ${where} answered HTTP ${response.status}${body ? `: ${preview(body, 500)}` : ''}`,
         { targetCode: reportedCode(body) ?? `http_${response.status}` },
       );
-      if (!this.#retryStatuses.has(response.status)) throw error;
-      return new Retryable(error, retryAfterMs(response.headers.get('retry-after')));
+      if (!this.#retry.retriesStatus(response.status)) throw error;
+      return new Retryable(error, parseRetryAfter(response.headers));
     }
+    touch();
     return this.#stream === 'sse'
-      ? this.#readEvents(response, where, reply, signal)
-      : this.#readJson(response, where, reply, signal);
+      ? this.#readEvents(response, where, emit, signal, touch)
+      : this.#readJson(response, where, emit, signal);
   }
 
   async #readJson(
     response: Response,
     where: string,
-    reply: TargetReply,
+    emit: (event: Event) => void,
     signal: AbortSignal,
   ): Promise<Retryable | undefined> {
     let body: string;
@@ -229,7 +273,7 @@ export class HttpAgent extends TargetAgent {
       const read = await readBody(response, this.#maxMessageBytes);
       if (read.truncated) {
         throw new TargetError(
-          `${this.label}: the response of ${where} is larger than ${this.#maxMessageBytes} bytes`,
+          `${this.#label}: the response of ${where} is larger than ${this.#maxMessageBytes} bytes`,
         );
       }
       body = read.text;
@@ -245,35 +289,43 @@ export class HttpAgent extends TargetAgent {
     try {
       value = JSON.parse(body);
     } catch (error) {
-      throw new TargetError(`${this.label}: ${where} answered with non-JSON: ${preview(body)}`, {
+      throw new TargetError(`${this.#label}: ${where} answered with non-JSON: ${preview(body)}`, {
         cause: error,
       });
     }
     const failure = reportedError(undefined, value);
-    if (failure) throw this.#reportedError(where, failure);
+    if (failure) {
+      throw new TargetError(`${this.#label}: ${where} reported an error: ${failure.message}`, {
+        targetCode: failure.code,
+      });
+    }
     const text = asText(valueAt(value, this.#outputPath));
     if (text === undefined) {
       throw new TargetError(
-        `${this.label}: the response of ${where} has nothing at ${this.#outputPath.join('.')}: ${preview(body)}`,
+        `${this.#label}: the response of ${where} has nothing at ${this.#outputPath.join('.')}: ${preview(body)}`,
       );
     }
-    reply.final(text);
+    emit(finalEvent(this.name, text));
     return undefined;
   }
 
   async #readEvents(
     response: Response,
     where: string,
-    reply: TargetReply,
+    emit: (event: Event) => void,
     signal: AbortSignal,
+    touch: () => void,
   ): Promise<Retryable | undefined> {
-    if (!response.body) throw new TargetError(`${this.label}: ${where} sent no body`);
+    if (!response.body) throw new TargetError(`${this.#label}: ${where} sent no body`);
     const events = response.body
       .pipeThrough(new TextDecoderStream())
       .pipeThrough(new EventSourceParserStream({ maxBufferSize: this.#maxMessageBytes }));
+    let text = '';
+    let started = false;
     let count = 0;
     try {
       for await (const event of events) {
+        touch();
         count += 1;
         if (event.data === '[DONE]') break;
         let data: unknown;
@@ -281,47 +333,42 @@ export class HttpAgent extends TargetAgent {
           data = JSON.parse(event.data);
         } catch (error) {
           throw new TargetError(
-            `${this.label}: event ${count} from ${where} is not JSON: ${preview(event.data)}`,
+            `${this.#label}: event ${count} from ${where} is not JSON: ${preview(event.data)}`,
             { cause: error },
           );
         }
         const failure = reportedError(event.event, data);
-        if (failure) throw this.#reportedError(where, failure);
+        if (failure) {
+          throw new TargetError(`${this.#label}: ${where} reported an error: ${failure.message}`, {
+            targetCode: failure.code,
+          });
+        }
         const delta = asText(valueAt(data, this.#outputPath));
-        if (delta !== undefined) reply.delta(delta);
+        if (delta === undefined || delta === '') continue;
+        started = true;
+        text += delta;
+        emit(deltaEvent(this.name, delta));
       }
     } catch (error) {
-      // Ours (a bad event, a reported error, a bound passed) or the turn's signal: as it is.
-      if (signal.aborted || FerriteError.isInstance(error)) throw error;
+      if (signal.aborted || TargetError.isInstance(error)) throw error;
       if (error instanceof ParseError) {
-        throw new TargetError(`${this.label}: bad event stream from ${where}: ${error.message}`, {
+        throw new TargetError(`${this.#label}: bad event stream from ${where}: ${error.message}`, {
           cause: error,
         });
       }
       const failure = this.#networkError(`the event stream of ${where} broke`, error);
-      if (reply.started) throw failure;
+      if (started) throw failure;
       return new Retryable(failure, undefined);
     }
-    reply.final();
+    emit(finalEvent(this.name, text));
     return undefined;
-  }
-
-  /** An error the service itself reported (an error body or event). */
-  #reportedError(
-    where: string,
-    failure: { message: string; code: string | undefined },
-  ): TargetError {
-    return new TargetError(`${this.label}: ${where} reported an error: ${failure.message}`, {
-      targetCode: failure.code,
-      reportedByTarget: true,
-    });
   }
 
   #networkError(what: string, error: unknown): TargetError {
     const cause = (error as { cause?: { message?: unknown } } | undefined)?.cause?.message;
     const detail = error instanceof Error ? error.message : String(error);
     return new TargetError(
-      `${this.label}: ${what}: ${detail}${typeof cause === 'string' ? ` (${cause})` : ''}`,
+      `${this.#label}: ${what}: ${detail}${typeof cause === 'string' ? ` (${cause})` : ''}`,
       { cause: error },
     );
   }
@@ -381,12 +428,4 @@ function reportedError(
         : JSON.stringify(data);
   const code = record.code ?? (inner as { type?: unknown; code?: unknown } | undefined)?.code;
   return { message, code: typeof code === 'string' ? code : undefined };
-}
-
-/** Milliseconds a `Retry-After` header asks for (seconds or an HTTP date), capped. */
-function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
-  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : undefined;
 }
