@@ -1,13 +1,10 @@
-import type { Observable } from 'rxjs';
 import { ParseError } from 'eventsource-parser';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 import {
+  FerriteError,
   InvalidArgumentError,
   TargetError,
   textOf,
-  validateName,
-  type Agent,
-  type Event,
   type InvocationContext,
   IdleTimeout,
   RetryPolicy,
@@ -15,10 +12,11 @@ import {
   type RetryOptions,
 } from '@ferrite/core';
 import { describeUrl } from '../internal/describe-url.js';
-import { observeTurn } from '../internal/observe-turn.js';
 import { abortError } from '../internal/abort.js';
 import { substituteRecord, substituteVariables } from '../internal/substitute-variables.js';
-import { asText, deltaEvent, finalEvent, preview } from '../protocol/target-message.js';
+import { TargetAgent, type TargetAgentConfig } from '../internal/target-agent.js';
+import type { TargetReply } from '../internal/target-reply.js';
+import { asText, preview } from '../protocol/target-message.js';
 import { BodyTemplate, DEFAULT_BODY_TEMPLATE } from './body-template.js';
 import { parseJsonPath, valueAt, type JsonPath } from './json-path.js';
 
@@ -26,11 +24,7 @@ import { parseJsonPath, valueAt, type JsonPath } from './json-path.js';
 export type HttpRetryConfig = RetryOptions;
 
 /** Configuration of an {@link HttpAgent}. */
-export interface HttpAgentConfig {
-  /** The agent's name in the agent tree (the author of its events). */
-  name: string;
-  /** What the agent does, for transfers and humans. */
-  description?: string;
+export interface HttpAgentConfig extends TargetAgentConfig {
   /** The endpoint; `${VAR}` is substituted from the environment. */
   url: string;
   /** Default `POST`. */
@@ -88,16 +82,7 @@ class Retryable {
  * });
  * ```
  */
-export class HttpAgent implements Agent {
-  /** The agent's name in the agent tree. */
-  readonly name: string;
-  /** What the agent does. */
-  readonly description: string;
-  /** Always empty: the service behind the agent is one agent. */
-  readonly subAgents: readonly Agent[] = [];
-  /** Set by the runner when the agent sits under another one. */
-  parentAgent?: Agent | undefined;
-  readonly #label: string;
+export class HttpAgent extends TargetAgent {
   readonly #url: string;
   readonly #method: string;
   readonly #headers: Readonly<Record<string, string>>;
@@ -109,57 +94,50 @@ export class HttpAgent implements Agent {
   readonly #maxMessageBytes: number;
 
   constructor(config: HttpAgentConfig) {
-    this.name = validateName('HttpAgent name', config.name);
-    this.description = config.description ?? '';
-    this.#label = `HttpAgent "${this.name}"`;
+    super('HttpAgent', config);
     if (typeof config.url !== 'string' || config.url === '') {
-      throw new InvalidArgumentError(`${this.#label}: url is required`);
+      throw new InvalidArgumentError(`${this.label}: url is required`);
     }
     this.#url = config.url;
     this.#method = (config.method ?? 'POST').toUpperCase();
     this.#headers = Object.freeze({ ...config.headers });
     this.#body = new BodyTemplate(
       config.bodyTemplate ?? DEFAULT_BODY_TEMPLATE,
-      `${this.#label} bodyTemplate`,
+      `${this.label} bodyTemplate`,
     );
     const stream = config.stream ?? 'none';
     if (stream !== 'sse' && stream !== 'none') {
-      throw new InvalidArgumentError(`${this.#label}: stream must be 'sse' or 'none'`);
+      throw new InvalidArgumentError(`${this.label}: stream must be 'sse' or 'none'`);
     }
     this.#stream = stream;
     this.#outputPath = parseJsonPath(
       config.outputPath ?? (stream === 'sse' ? 'delta' : 'output'),
-      `${this.#label} outputPath`,
+      `${this.label} outputPath`,
     );
-    this.#retry = new RetryPolicy(config.retry ?? { maxRetries: 0 }, `${this.#label} retry`);
+    this.#retry = new RetryPolicy(config.retry ?? { maxRetries: 0 }, `${this.label} retry`);
     this.#timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!(this.#timeoutMs > 0 && this.#timeoutMs <= 2 ** 31 - 1)) {
       throw new InvalidArgumentError(
-        `${this.#label}: timeoutMs must be a positive number of milliseconds up to 2147483647`,
+        `${this.label}: timeoutMs must be a positive number of milliseconds up to 2147483647`,
       );
     }
     this.#maxMessageBytes = config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     if (!(this.#maxMessageBytes > 0)) {
-      throw new InvalidArgumentError(`${this.#label}: maxMessageBytes must be a positive number`);
+      throw new InvalidArgumentError(`${this.label}: maxMessageBytes must be a positive number`);
     }
   }
 
-  /** Runs one turn: sends the user's message and streams the answer back as events. */
-  run(context: InvocationContext): Observable<Event> {
-    return observeTurn(context, (signal, emit) => this.#turn(context, signal, emit));
-  }
-
-  async #turn(
+  protected async turn(
     context: InvocationContext,
     parentSignal: AbortSignal,
-    emit: (event: Event) => void,
+    reply: TargetReply,
   ): Promise<void> {
     const request = this.#request(context);
     let retryable: TargetError | undefined;
     try {
       await this.#retry.run(
         async (attempt) => {
-          const outcome = await this.#timedAttempt(request, parentSignal, emit);
+          const outcome = await this.#timedAttempt(request, parentSignal, reply);
           if (!(outcome instanceof Retryable)) return;
           attempt.retryAfterMs = outcome.waitMs;
           retryable = outcome.error;
@@ -168,7 +146,7 @@ export class HttpAgent implements Agent {
         { signal: parentSignal, isRetryable: (error) => error === retryable },
       );
     } catch (error) {
-      if (parentSignal.aborted) throw abortError(parentSignal, this.#label);
+      if (parentSignal.aborted) throw abortError(parentSignal, this.label);
       throw error;
     }
   }
@@ -177,25 +155,18 @@ export class HttpAgent implements Agent {
   async #timedAttempt(
     request: { url: string; init: RequestInit },
     parentSignal: AbortSignal,
-    emit: (event: Event) => void,
+    reply: TargetReply,
   ): Promise<Retryable | undefined> {
-    const timeout = new IdleTimeout(
-      this.#timeoutMs,
-      parentSignal,
-      () => new TargetError(`${this.#label}: timed out after ${this.#timeoutMs} ms`),
+    const timeout = new IdleTimeout(this.#timeoutMs, parentSignal, () =>
+      this.timeoutError(this.#timeoutMs),
     );
-    let started = false;
-    const emitted = (event: Event): void => {
-      started = true;
-      emit(event);
-    };
     try {
       timeout.touch();
-      return await this.#attempt(request, timeout.signal, emitted, () => timeout.touch());
+      return await this.#attempt(request, timeout.signal, reply, () => timeout.touch());
     } catch (error) {
       if (!timeout.signal.aborted) throw error;
-      const failure = abortError(timeout.signal, this.#label);
-      if (timeout.timedOut && !started && TargetError.isInstance(failure)) {
+      const failure = abortError(timeout.signal, this.label);
+      if (timeout.timedOut && !reply.started && TargetError.isInstance(failure)) {
         return new Retryable(failure, undefined);
       }
       throw failure;
@@ -205,9 +176,9 @@ export class HttpAgent implements Agent {
   }
 
   #request(context: InvocationContext): { url: string; init: RequestInit } {
-    const url = substituteVariables(this.#url, process.env, `${this.#label} url`);
+    const url = substituteVariables(this.#url, process.env, `${this.label} url`);
     const headers = new Headers(
-      substituteRecord(this.#headers, process.env, `${this.#label} headers`),
+      substituteRecord(this.#headers, process.env, `${this.label} headers`),
     );
     if (!headers.has('accept')) {
       headers.set('accept', this.#stream === 'sse' ? 'text/event-stream' : 'application/json');
@@ -233,7 +204,7 @@ export class HttpAgent implements Agent {
   async #attempt(
     request: { url: string; init: RequestInit },
     signal: AbortSignal,
-    emit: (event: Event) => void,
+    reply: TargetReply,
     touch: () => void,
   ): Promise<Retryable | undefined> {
     const where = describeUrl(request.url);
@@ -250,7 +221,7 @@ export class HttpAgent implements Agent {
         () => '',
       );
       const error = new TargetError(
-        `${this.#label}: ${where} answered HTTP ${response.status}${body ? `: ${preview(body, 500)}` : ''}`,
+        `${this.label}: ${where} answered HTTP ${response.status}${body ? `: ${preview(body, 500)}` : ''}`,
         { targetCode: reportedCode(body) ?? `http_${response.status}` },
       );
       if (!this.#retry.retriesStatus(response.status)) throw error;
@@ -258,14 +229,14 @@ export class HttpAgent implements Agent {
     }
     touch();
     return this.#stream === 'sse'
-      ? this.#readEvents(response, where, emit, signal, touch)
-      : this.#readJson(response, where, emit, signal);
+      ? this.#readEvents(response, where, reply, signal, touch)
+      : this.#readJson(response, where, reply, signal);
   }
 
   async #readJson(
     response: Response,
     where: string,
-    emit: (event: Event) => void,
+    reply: TargetReply,
     signal: AbortSignal,
   ): Promise<Retryable | undefined> {
     let body: string;
@@ -273,7 +244,7 @@ export class HttpAgent implements Agent {
       const read = await readBody(response, this.#maxMessageBytes);
       if (read.truncated) {
         throw new TargetError(
-          `${this.#label}: the response of ${where} is larger than ${this.#maxMessageBytes} bytes`,
+          `${this.label}: the response of ${where} is larger than ${this.#maxMessageBytes} bytes`,
         );
       }
       body = read.text;
@@ -289,39 +260,33 @@ export class HttpAgent implements Agent {
     try {
       value = JSON.parse(body);
     } catch (error) {
-      throw new TargetError(`${this.#label}: ${where} answered with non-JSON: ${preview(body)}`, {
+      throw new TargetError(`${this.label}: ${where} answered with non-JSON: ${preview(body)}`, {
         cause: error,
       });
     }
     const failure = reportedError(undefined, value);
-    if (failure) {
-      throw new TargetError(`${this.#label}: ${where} reported an error: ${failure.message}`, {
-        targetCode: failure.code,
-      });
-    }
+    if (failure) throw this.#reportedError(where, failure);
     const text = asText(valueAt(value, this.#outputPath));
     if (text === undefined) {
       throw new TargetError(
-        `${this.#label}: the response of ${where} has nothing at ${this.#outputPath.join('.')}: ${preview(body)}`,
+        `${this.label}: the response of ${where} has nothing at ${this.#outputPath.join('.')}: ${preview(body)}`,
       );
     }
-    emit(finalEvent(this.name, text));
+    reply.final(text);
     return undefined;
   }
 
   async #readEvents(
     response: Response,
     where: string,
-    emit: (event: Event) => void,
+    reply: TargetReply,
     signal: AbortSignal,
     touch: () => void,
   ): Promise<Retryable | undefined> {
-    if (!response.body) throw new TargetError(`${this.#label}: ${where} sent no body`);
+    if (!response.body) throw new TargetError(`${this.label}: ${where} sent no body`);
     const events = response.body
       .pipeThrough(new TextDecoderStream())
       .pipeThrough(new EventSourceParserStream({ maxBufferSize: this.#maxMessageBytes }));
-    let text = '';
-    let started = false;
     let count = 0;
     try {
       for await (const event of events) {
@@ -333,42 +298,47 @@ export class HttpAgent implements Agent {
           data = JSON.parse(event.data);
         } catch (error) {
           throw new TargetError(
-            `${this.#label}: event ${count} from ${where} is not JSON: ${preview(event.data)}`,
+            `${this.label}: event ${count} from ${where} is not JSON: ${preview(event.data)}`,
             { cause: error },
           );
         }
         const failure = reportedError(event.event, data);
-        if (failure) {
-          throw new TargetError(`${this.#label}: ${where} reported an error: ${failure.message}`, {
-            targetCode: failure.code,
-          });
-        }
+        if (failure) throw this.#reportedError(where, failure);
         const delta = asText(valueAt(data, this.#outputPath));
-        if (delta === undefined || delta === '') continue;
-        started = true;
-        text += delta;
-        emit(deltaEvent(this.name, delta));
+        if (delta !== undefined) reply.delta(delta);
       }
     } catch (error) {
-      if (signal.aborted || TargetError.isInstance(error)) throw error;
+      // Ours (a bad event, a reported error, a bound passed) or the turn's signal: as it is.
+      if (signal.aborted || FerriteError.isInstance(error)) throw error;
       if (error instanceof ParseError) {
-        throw new TargetError(`${this.#label}: bad event stream from ${where}: ${error.message}`, {
+        throw new TargetError(`${this.label}: bad event stream from ${where}: ${error.message}`, {
           cause: error,
         });
       }
       const failure = this.#networkError(`the event stream of ${where} broke`, error);
-      if (started) throw failure;
+      if (reply.started) throw failure;
       return new Retryable(failure, undefined);
     }
-    emit(finalEvent(this.name, text));
+    reply.final();
     return undefined;
+  }
+
+  /** An error the service itself reported (an error body or event). */
+  #reportedError(
+    where: string,
+    failure: { message: string; code: string | undefined },
+  ): TargetError {
+    return new TargetError(`${this.label}: ${where} reported an error: ${failure.message}`, {
+      targetCode: failure.code,
+      reportedByTarget: true,
+    });
   }
 
   #networkError(what: string, error: unknown): TargetError {
     const cause = (error as { cause?: { message?: unknown } } | undefined)?.cause?.message;
     const detail = error instanceof Error ? error.message : String(error);
     return new TargetError(
-      `${this.#label}: ${what}: ${detail}${typeof cause === 'string' ? ` (${cause})` : ''}`,
+      `${this.label}: ${what}: ${detail}${typeof cause === 'string' ? ` (${cause})` : ''}`,
       { cause: error },
     );
   }
