@@ -474,7 +474,7 @@ describe('createHandler routes', () => {
     const socket = connect(server.port, '127.0.0.1');
     await new Promise<void>((resolve) => socket.once('connect', resolve));
     socket.write(
-      'POST /run HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n' +
+      'POST /run HTTP/1.1\r\nHost: localhost\r\ncontent-type: application/json\r\n' +
         'transfer-encoding: chunked\r\n\r\n5\r\n{"a":\r\n',
     );
     // The handler is reading the body; the client disappears before finishing it.
@@ -496,7 +496,7 @@ describe('createHandler routes', () => {
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     await new Promise<void>((resolve) => socket.once('connect', resolve));
     socket.write(
-      'POST /run HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n' +
+      'POST /run HTTP/1.1\r\nHost: localhost\r\ncontent-type: application/json\r\n' +
         'transfer-encoding: chunked\r\n\r\n5\r\n{"a":\r\n',
     );
     // The client never sends the rest; the server gives up on it instead of waiting for ever.

@@ -4,9 +4,10 @@ import {
   toFerriteError,
   type FerriteError,
 } from '@ferrite/core';
-import { corsHeaders, preflightResponse, type CorsOptions } from '../http/cors.js';
+import { corsHeaders, originRefusal, preflightResponse, type CorsOptions } from '../http/cors.js';
+import { hostCheck } from '../http/host-check.js';
 import { HttpError } from '../http/http-error.js';
-import { readJsonBody } from '../http/read-body.js';
+import { readJsonBody, requireJsonType } from '../http/read-body.js';
 import { errorResponse, jsonResponse } from '../http/responses.js';
 import * as artifacts from '../routes/artifact-routes.js';
 import * as runs from '../routes/run-routes.js';
@@ -33,8 +34,17 @@ export interface AuthorizeTarget {
 export interface HandlerOptions {
   /** The runners to serve, by app name (each key must equal its runner's `appName`), or one. */
   apps: Readonly<Record<string, ServedRunner>> | ServedRunner;
-  /** CORS is off unless given. */
+  /**
+   * CORS is off unless given. A request whose `Origin` is another site's and not allowed here
+   * is refused with 403 `origin.not_allowed` before any route runs.
+   */
   cors?: CorsOptions;
+  /**
+   * Host names the handler answers besides loopback ones (`localhost`, `127.x.x.x`, `[::1]`);
+   * any other `Host` gets 403 `host.not_allowed` (against DNS rebinding). `['*']` answers every
+   * name. Off unless given; {@link serve} turns it on for a loopback address by itself.
+   */
+  allowedHosts?: readonly string[];
   /**
    * Called before every route but `/health`. Throw an {@link HttpError} (401/403) or return
    * `false` (403) to reject, a Response to answer yourself, or `{ userId }` to make that the
@@ -62,6 +72,8 @@ export interface FerriteHandler {
   (request: Request): Promise<Response>;
   /** Runs being served now (`/run` and `/run_sse`). */
   readonly activeRuns: number;
+  /** The `allowedHosts` it was made with, which {@link serve} honours too. */
+  readonly allowedHosts: readonly string[] | undefined;
   /**
    * Refuses new runs (503), waits up to `graceMs` (default 10 000) for the running ones to
    * finish, then cancels the rest (their streams end with an `unavailable` error frame).
@@ -123,6 +135,7 @@ export function createHandler(options: HandlerOptions): FerriteHandler {
   });
   const router = new Router(ROUTES);
   const basePath = (options.basePath ?? '').replace(/\/+$/, '');
+  const checkHost = options.allowedHosts ? hostCheck(options.allowedHosts) : undefined;
 
   const handle = async (request: Request): Promise<Response> => {
     let response = await dispatch(request);
@@ -136,10 +149,13 @@ export function createHandler(options: HandlerOptions): FerriteHandler {
 
   const dispatch = async (request: Request): Promise<Response> => {
     try {
+      const url = new URL(request.url);
+      // Checked before anything else, so a refused request runs nothing and reads no body.
+      const refusal = checkHost?.(request) ?? originRefusal(options.cors, request, url);
+      if (refusal) throw refusal;
       if (options.cors && request.method === 'OPTIONS') {
         return preflightResponse(options.cors, request);
       }
-      const url = new URL(request.url);
       let pathname = url.pathname;
       if (basePath) {
         if (pathname !== basePath && !pathname.startsWith(`${basePath}/`)) throw notFound();
@@ -154,6 +170,7 @@ export function createHandler(options: HandlerOptions): FerriteHandler {
         response.headers.set('allow', match.allow.join(', '));
         return response;
       }
+      if (request.method !== 'GET' && request.method !== 'HEAD') requireJsonType(request);
       let authorizedUserId: string | undefined;
       if (options.authorize && !PUBLIC_ROUTES.has(match.route.path)) {
         const result = await options.authorize(request, {
@@ -192,6 +209,9 @@ export function createHandler(options: HandlerOptions): FerriteHandler {
 
   return Object.defineProperties(handle, {
     activeRuns: { get: () => settings.tracker.size },
+    allowedHosts: {
+      value: options.allowedHosts ? Object.freeze([...options.allowedHosts]) : undefined,
+    },
     close: {
       value: async (closeOptions: { graceMs?: number } = {}) =>
         settings.tracker.drain(closeOptions.graceMs ?? 10_000),

@@ -8,6 +8,8 @@ import { HttpError } from './http-error.js';
 export async function readJsonBody(request: Request, limit: number): Promise<unknown> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  const typed = request.headers.has('content-type');
+  if (!typed && declared > 0) throw notJson(null);
   if (!request.body) return undefined;
   const reader = (request.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
@@ -23,6 +25,7 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
     chunks.push(value);
   }
   if (size === 0) return undefined;
+  if (!typed) throw notJson(null);
   const text = new TextDecoder().decode(Buffer.concat(chunks, size));
   if (text.trim() === '') return undefined;
   try {
@@ -32,6 +35,23 @@ export async function readJsonBody(request: Request, limit: number): Promise<unk
       cause: error,
     });
   }
+}
+
+/**
+ * Refuses a request that carries a body of another type than `application/json` (415): a web
+ * page can send `text/plain` or a form to any server without asking first (a CORS "simple
+ * request"), but never `application/json`. An absent type is refused once a body turns up.
+ */
+export function requireJsonType(request: Request): void {
+  const type = request.headers.get('content-type');
+  if (type === null) return;
+  const media = type.split(';', 1)[0]!.trim().toLowerCase();
+  if (media !== 'application/json') throw notJson(type);
+}
+
+function notJson(type: string | null): HttpError {
+  const got = type === null ? 'no Content-Type' : `Content-Type ${JSON.stringify(type)}`;
+  return new HttpError(`request bodies must be application/json, got ${got}`, { status: 415 });
 }
 
 function tooLarge(limit: number): HttpError {

@@ -2,16 +2,26 @@ import { createServer, type Server } from 'node:http';
 import { InvalidArgumentError } from '@ferrite/core';
 import type { AddressInfo } from 'node:net';
 import type { FerriteHandler } from '../handler/create-handler.js';
-import { toNodeListener, type FetchHandler } from './to-node-listener.js';
+import { hostCheck, isLoopbackHost } from '../http/host-check.js';
+import { errorResponse } from '../http/responses.js';
+import { toNodeListener, type FetchHandler, type NodeListenerOptions } from './to-node-listener.js';
 
 /** Options of {@link serve}. */
-export interface ServeOptions {
+export interface ServeOptions extends NodeListenerOptions {
   /** The handler to serve; a {@link FerriteHandler} also gets its runs drained on close. */
   handler: FetchHandler | FerriteHandler;
   /** Default 8080; 0 picks a free port. */
   port?: number;
   /** Default `127.0.0.1` (loopback only); `0.0.0.0` exposes the server. */
   host?: string;
+  /**
+   * Host names answered besides loopback ones. Bound to a loopback address, the server answers
+   * only `localhost`, `127.x.x.x` and `[::1]` (with any port) unless this adds names, so a page
+   * re-pointing its own name at 127.0.0.1 (DNS rebinding) gets 403 `host.not_allowed`; bound
+   * elsewhere, `Host` is checked only when this (or the handler's own `allowedHosts`) names
+   * some. The handler's `allowedHosts` are answered too. `['*']` answers every name.
+   */
+  allowedHosts?: readonly string[];
   /** How long `close()` lets running runs finish before cancelling them (default 10 000 ms). */
   shutdownGraceMs?: number;
   /**
@@ -60,7 +70,13 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       // Node checks the timeouts above only this often (30 s by default).
       connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(requestTimeout / 4))),
     },
-    toNodeListener(options.handler),
+    toNodeListener(
+      guardHost(options.handler, host, [
+        ...(options.allowedHosts ?? []),
+        ...((options.handler as Partial<FerriteHandler>).allowedHosts ?? []),
+      ]),
+      options.maxDrainBytes !== undefined ? { maxDrainBytes: options.maxDrainBytes } : {},
+    ),
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -98,5 +114,19 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     url: `http://${shown}:${port}`,
     close,
     [Symbol.asyncDispose]: close,
+  };
+}
+
+/** The handler behind the `Host` check that the bound address and `allowedHosts` call for. */
+function guardHost(
+  handler: FetchHandler,
+  host: string,
+  allowedHosts: readonly string[],
+): FetchHandler {
+  if (allowedHosts.length === 0 && !isLoopbackHost(host)) return handler;
+  const check = hostCheck(allowedHosts);
+  return async (request) => {
+    const refusal = check(request);
+    return refusal ? errorResponse(refusal) : handler(request);
   };
 }

@@ -1,5 +1,6 @@
 import { describe, it, expect, vi } from 'vitest';
 import { connect } from 'node:net';
+import { createHandler } from '../handler/create-handler.js';
 import { echoAgent, makeRunner, startServer } from '../testing/server-fixtures.js';
 import { serve } from './serve.js';
 
@@ -13,6 +14,50 @@ function rawExchange(port: number, data: string): Promise<string> {
     socket.on('error', reject);
     socket.on('close', () => resolve(received));
     socket.end(data);
+  });
+}
+
+/**
+ * Sends a request head and a whole body over a raw socket, then reads, and resolves with what
+ * the server answered once one complete response (by length or last chunk) has arrived, or
+ * the connection ended.
+ */
+function sendWholeBody(
+  port: number,
+  head: string,
+  body: Buffer,
+): Promise<{ received: string; error: string | undefined }> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    let error: string | undefined;
+    const finish = (): void => {
+      socket.destroy();
+      resolve({ received, error });
+    };
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      received += chunk;
+      const split = received.indexOf('\r\n\r\n');
+      const length = /content-length: (\d+)/i.exec(received)?.[1];
+      const whole =
+        length !== undefined
+          ? split >= 0 && received.length >= split + 4 + Number(length)
+          : received.endsWith('\r\n0\r\n\r\n');
+      if (whole) finish();
+    });
+    socket.on(
+      'error',
+      (failure: NodeJS.ErrnoException) => (error = failure.code ?? failure.message),
+    );
+    socket.on('close', finish);
+    // As many clients do, read the answer only once the whole body is sent (or sending failed).
+    socket.pause();
+    socket.write(head);
+    socket.write(body, (failure) => {
+      if (failure) error = (failure as NodeJS.ErrnoException).code ?? failure.message;
+      socket.resume();
+    });
   });
 }
 
@@ -53,5 +98,60 @@ describe('toNodeListener', () => {
     } finally {
       logged.mockRestore();
     }
+  });
+
+  it('answers a body over the limit with 413 that the client reads, never a reset', async () => {
+    const runner = makeRunner(echoAgent());
+    await using server = await startServer({ apps: runner });
+    const body = Buffer.alloc(5 * 1024 * 1024, 'x');
+    const head =
+      'POST /run HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\n' +
+      `content-length: ${body.length}\r\n\r\n`;
+    for (let round = 0; round < 8; round++) {
+      const { received, error } = await sendWholeBody(server.port, head, body);
+      expect(received, `round ${round} (socket error: ${String(error)})`).toMatch(
+        /^HTTP\/1\.1 413 /,
+      );
+      expect(received).toContain('"code":"request.too_large"');
+      // The whole body went out: no EPIPE or reset under a client that is still sending.
+      expect(error, `round ${round}`).toBeUndefined();
+    }
+    // The body was drained, so the connection would have been usable, and nothing ran.
+    expect(await runner.sessionService.listSessions({ appName: 'app', userId: 'u' })).toMatchObject(
+      { sessions: [] },
+    );
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+  });
+
+  it('closes the connection of a body longer than it drains, after answering', async () => {
+    await using server = await serve({
+      handler: createHandler({ apps: makeRunner(echoAgent()), bodyLimit: 1024 }),
+      port: 0,
+      maxDrainBytes: 256 * 1024,
+    });
+    // Declares 64 MiB and keeps sending: the server answers, drains 256 KiB, then hangs up
+    // rather than reading for ever.
+    const socket = connect(server.port, '127.0.0.1');
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write(
+      'POST /run HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\n' +
+        `content-length: ${64 * 1024 * 1024}\r\n\r\n`,
+    );
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    let sent = 0;
+    const pump = (): void => {
+      while (!socket.destroyed && sent < 64 * 1024 * 1024) {
+        sent += chunk.length;
+        if (!socket.write(chunk)) return void socket.once('drain', pump);
+      }
+    };
+    pump();
+    await closed;
+    expect(received).toMatch(/^HTTP\/1\.1 413 /);
+    expect(sent).toBeLessThan(64 * 1024 * 1024);
   });
 });
