@@ -201,6 +201,23 @@ export class S3ArtifactService implements ArtifactService, AsyncDisposable {
     return this.#resolvedAllocation;
   }
 
+  /**
+   * The start-up check: the bucket must exist and be reachable (`HeadBucket`), and the version
+   * allocation is settled (with `'auto'` this runs the probe, which also proves write access).
+   * A missing bucket is an `InvalidArgumentError` naming it; other failures are `InternalError`.
+   * Returns the allocation in use.
+   *
+   * @example
+   * ```ts
+   * const artifacts = new S3ArtifactService({ clientConfig, bucket: 'artifacts' });
+   * await artifacts.verify(); // fails here, not on the first save
+   * ```
+   */
+  async verify(): Promise<'conditional-write' | 'claim'> {
+    await this.#store.checkBucket();
+    return this.versionAllocation();
+  }
+
   /** Closes the client when the service created it. */
   async close(): Promise<void> {
     if (this.#ownsClient) this.#client.destroy();
@@ -211,16 +228,20 @@ export class S3ArtifactService implements ArtifactService, AsyncDisposable {
     await this.close();
   }
 
+  /**
+   * Both probe writes carry `If-None-Match: *`, so a store that refuses the header (Swift: 501
+   * NotImplemented, some others 400) is found on the first write, before anything is written
+   * without it. A store that accepts the second write ignores the header (s3rver).
+   */
   async #probeConditionalWrites(): Promise<'conditional-write' | 'claim'> {
     const key = `${this.#prefix}.ferrite-probe/${randomUUID()}`;
-    await this.#store.put(key, emptyObject, true);
     try {
+      await this.#store.put(key, emptyObject, true);
       await this.#store.put(key, emptyObject, true);
       return 'claim';
     } catch (error) {
       if (isTaken(error)) return 'conditional-write';
-      const status = statusOf((error as { cause?: unknown }).cause);
-      if (status === 400 || status === 501) return 'claim';
+      if (isUnsupported(error)) return 'claim';
       throw error;
     } finally {
       await this.#store.delete(key).catch(() => undefined);
@@ -255,6 +276,12 @@ export class S3ArtifactService implements ArtifactService, AsyncDisposable {
     versions.sort((a, b) => a - b);
     return { versions, claims };
   }
+}
+
+/** True when the store refused `If-None-Match` itself: 501 NotImplemented or 400. */
+function isUnsupported(error: unknown): boolean {
+  const status = statusOf((error as { cause?: unknown }).cause);
+  return status === 501 || status === 400;
 }
 
 /** True when a conditional write failed because the key was taken (412) or being taken (409). */

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -10,7 +12,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { EncodedPart } from './s3-part-codec.js';
-import { isNotFound, storeError } from './s3-store-error.js';
+import { InvalidArgumentError } from '@ferrite/core';
+import { errorNameOf, isNotFound, statusOf, storeError } from './s3-store-error.js';
 
 /** What a HEAD or GET tells about an object besides its body. */
 export interface ObjectHead {
@@ -51,6 +54,24 @@ export class S3ObjectStore {
     this.#bucket = options.bucket;
     this.#multipartThreshold = options.multipartThreshold;
     this.#partSize = options.partSize;
+  }
+
+  /**
+   * Checks that the bucket exists and can be reached (`HeadBucket`): a missing bucket is an
+   * {@link InvalidArgumentError} naming it, any other failure an `InternalError`.
+   */
+  async checkBucket(): Promise<void> {
+    try {
+      await this.#client.send(new HeadBucketCommand({ Bucket: this.#bucket }));
+    } catch (error) {
+      if (isNotFound(error) || errorNameOf(error) === 'NoSuchBucket') {
+        throw new InvalidArgumentError(
+          `S3 bucket ${JSON.stringify(this.#bucket)} does not exist (HeadBucket answered HTTP ${statusOf(error) ?? 404}); create it first, the artifact service never creates buckets`,
+          { cause: error },
+        );
+      }
+      throw storeError('HeadBucket', this.#bucket, '', error);
+    }
   }
 
   /** Every object under `prefix`, page by page (`ListObjectsV2` with continuation tokens). */
@@ -165,12 +186,12 @@ export class S3ObjectStore {
     for (let start = 0; start < keys.length; start += 1000) {
       const batch = keys.slice(start, start + 1000).map((Key) => ({ Key }));
       try {
-        const result = await this.#client.send(
-          new DeleteObjectsCommand({
-            Bucket: this.#bucket,
-            Delete: { Objects: batch, Quiet: true },
-          }),
-        );
+        const command = new DeleteObjectsCommand({
+          Bucket: this.#bucket,
+          Delete: { Objects: batch, Quiet: true },
+        });
+        withContentMd5(command);
+        const result = await this.#client.send(command);
         const failed = result.Errors?.[0];
         if (failed) {
           throw Object.assign(new Error(failed.Code ?? 'DeleteObjects failed'), {
@@ -182,6 +203,27 @@ export class S3ObjectStore {
       }
     }
   }
+}
+
+/**
+ * Adds `Content-MD5` to one DeleteObjects request. S3 once required it there and some stores
+ * still do (OpenStack Swift answers 400 without it), while SDK v3 now sends only a CRC32
+ * checksum. Added to the command, not the client, so a client the caller gave is left as it is.
+ */
+function withContentMd5(command: DeleteObjectsCommand): void {
+  command.middlewareStack.add(
+    (next) => (args) => {
+      const request = args.request as { body?: unknown; headers?: Record<string, string> };
+      if (
+        request.headers &&
+        (typeof request.body === 'string' || request.body instanceof Uint8Array)
+      ) {
+        request.headers['content-md5'] = createHash('md5').update(request.body).digest('base64');
+      }
+      return next(args);
+    },
+    { step: 'build', name: 'ferriteContentMd5', priority: 'low' },
+  );
 }
 
 /** Reads a response body into one buffer, sized up front when the length is known. */
