@@ -1,3 +1,4 @@
+import type { S3VersionAllocation } from '@ferrite/artifact/s3';
 import { InvalidArgumentError, isValidName } from '@ferrite/core';
 
 /** Everything the server reads from its environment. */
@@ -25,6 +26,8 @@ export interface ServerConfig {
         accessKeyId: string | undefined;
         secretAccessKey: string | undefined;
         prefix: string | undefined;
+        /** `S3_VERSION_ALLOCATION`: how concurrent saves get distinct versions (default `auto`). */
+        versionAllocation: S3VersionAllocation;
       }
     | undefined;
   /** `ARTIFACTS_DIR`: where artifacts go without S3. */
@@ -34,6 +37,9 @@ export interface ServerConfig {
   /** `OPENAI_EMBEDDING_MODEL` (with the OpenAI key and base URL), for memory embeddings. */
   embeddings: { baseURL: string; apiKey: string | undefined; model: string } | undefined;
 }
+
+/** The values of `S3_VERSION_ALLOCATION`, as `S3ArtifactService` names them. */
+const VERSION_ALLOCATIONS: readonly S3VersionAllocation[] = ['auto', 'conditional-write', 'claim'];
 
 /** Reads and checks the configuration; a bad value is an InvalidArgumentError naming the variable. */
 export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
@@ -58,6 +64,12 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const s3Endpoint = value('S3_ENDPOINT');
   if (s3Endpoint && !bucket)
     throw new InvalidArgumentError('S3_ENDPOINT is set but S3_BUCKET is not');
+  const versionAllocation = value('S3_VERSION_ALLOCATION') ?? 'auto';
+  if (!(VERSION_ALLOCATIONS as readonly string[]).includes(versionAllocation)) {
+    throw new InvalidArgumentError(
+      `S3_VERSION_ALLOCATION must be one of ${VERSION_ALLOCATIONS.join(', ')}, got '${versionAllocation}'`,
+    );
+  }
   const qdrantUrl = value('QDRANT_URL');
   const openAiKey = value('OPENAI_API_KEY');
   const openAiBase = value('OPENAI_BASE_URL');
@@ -83,6 +95,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
           accessKeyId: value('S3_ACCESS_KEY_ID'),
           secretAccessKey: value('S3_SECRET_ACCESS_KEY'),
           prefix: value('S3_PREFIX'),
+          versionAllocation: versionAllocation as S3VersionAllocation,
         }
       : undefined,
     artifactsDir: value('ARTIFACTS_DIR') ?? './artifacts',
@@ -108,7 +121,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
 export function describeConfig(config: ServerConfig): string {
   const sessions = config.database ? 'PostgreSQL' : 'in memory';
   const artifacts = config.s3
-    ? `S3 bucket ${config.s3.bucket}`
+    ? `S3 bucket ${config.s3.bucket} (version allocation ${config.s3.versionAllocation})`
     : `files under ${config.artifactsDir}`;
   const memory = config.qdrant
     ? `Qdrant ${config.qdrant.collection} (${config.embeddings ? 'OpenAI' : 'hashing'} embeddings)`

@@ -4,7 +4,7 @@ import { Runner } from '@ferrite/runner';
 import { HttpError, createHandler, serve } from '@ferrite/server';
 import { describeConfig, readConfig, type ServerConfig } from './config.js';
 import { rememberSessions } from './remember-sessions.js';
-import { createServices } from './services.js';
+import { createServices, type ServerServices } from './services.js';
 
 let config: ServerConfig;
 let model: Model;
@@ -17,7 +17,14 @@ try {
   process.exit(2);
 }
 
-const services = await createServices(config);
+let services: ServerServices;
+try {
+  services = await createServices(config);
+} catch (error) {
+  // A start-up check failed (an S3 bucket that does not exist...): a bad setting, like the above.
+  process.stderr.write(`start-up check failed: ${(error as Error).message}\n`);
+  process.exit(2);
+}
 const runner = new Runner({
   appName: config.appName,
   agent: createDesk(model),

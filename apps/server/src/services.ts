@@ -15,7 +15,9 @@ export interface ServerServices {
 
 /**
  * Builds the services the configuration names, falling back to the embedded ones. Drivers load
- * only when configured (each backend through its own subpath).
+ * only when configured (each backend through its own subpath). The S3 artifact store is checked
+ * here (`S3ArtifactService.verify`: the bucket exists, the version allocation is settled); a
+ * failure closes what was built and rejects.
  */
 export async function createServices(config: ServerConfig): Promise<ServerServices> {
   const closers: (() => Promise<void>)[] = [];
@@ -47,8 +49,16 @@ export async function createServices(config: ServerConfig): Promise<ServerServic
       },
       bucket: s3.bucket,
       ...(s3.prefix ? { prefix: s3.prefix } : {}),
+      versionAllocation: s3.versionAllocation,
     });
     closers.push(() => service.close());
+    try {
+      // A missing bucket or a store that cannot be reached stops the start, not the first save.
+      await service.verify();
+    } catch (error) {
+      for (const close of closers) await close().catch(() => undefined);
+      throw error;
+    }
     artifactService = service;
   } else {
     const { FileArtifactService } = await import('@ferrite/artifact');
