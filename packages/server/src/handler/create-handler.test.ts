@@ -408,6 +408,40 @@ describe('createHandler routes', () => {
     ).toBeUndefined();
   });
 
+  it("with otherUser: 'forbid', refuses a request naming another user than the authorized one", async () => {
+    const runner = makeRunner(echoAgent());
+    await using server = await startServer({
+      apps: runner,
+      otherUser: 'forbid',
+      authorize: (request) => ({ userId: request.headers.get('x-user') ?? 'nobody' }),
+    });
+    const carol = { headers: { 'x-user': 'carol' } };
+    const own = await postJson(
+      `${server.url}/apps/app/users/carol/sessions`,
+      { sessionId: 's' },
+      carol,
+    );
+    expect(own.status).toBe(200);
+    const other = await postJson(
+      `${server.url}/apps/app/users/dave/sessions`,
+      { sessionId: 's' },
+      carol,
+    );
+    expect(other.status).toBe(403);
+    expect(await other.json()).toEqual({
+      error: expect.stringContaining('"dave"'),
+      code: 'user.forbidden',
+    });
+    const run = { appName: 'app', sessionId: 's', newMessage: message('hi') };
+    const foreignRun = await postJson(`${server.url}/run`, { ...run, userId: 'dave' }, carol);
+    expect(foreignRun.status).toBe(403);
+    // A body that names no user runs as the authorized one.
+    expect((await postJson(`${server.url}/run`, run, carol)).status).toBe(200);
+    expect(
+      await runner.sessionService.getSession({ appName: 'app', userId: 'dave', sessionId: 's' }),
+    ).toBeUndefined();
+  });
+
   it('leaves CORS off unless configured', async () => {
     const runner = makeRunner(echoAgent());
     await using plain = await startServer({ apps: runner });

@@ -7,6 +7,7 @@ import {
 import { corsHeaders, originRefusal, preflightResponse, type CorsOptions } from '../http/cors.js';
 import { hostCheck } from '../http/host-check.js';
 import { HttpError } from '../http/http-error.js';
+import { name } from '../http/parse.js';
 import { readJsonBody, requireJsonType } from '../http/read-body.js';
 import { errorResponse, jsonResponse } from '../http/responses.js';
 import * as artifacts from '../routes/artifact-routes.js';
@@ -54,6 +55,13 @@ export interface HandlerOptions {
     request: Request,
     target: AuthorizeTarget,
   ) => AuthorizeResult | Promise<AuthorizeResult>;
+  /**
+   * What a request gets when it names another user (in its path or body) than the one
+   * `authorize` fixed: `'replace'` (default) acts as the authorized user whatever the request
+   * names, so an ADK client with a placeholder user works; `'forbid'` answers 403
+   * `user.forbidden`, so a client learns it asked for someone else's data.
+   */
+  otherUser?: 'replace' | 'forbid';
   /** Largest accepted request body in bytes (default 4 MiB); larger ones get 413. */
   bodyLimit?: number;
   /** Interval of `: ping` comments on idle event streams (default 15 000 ms). */
@@ -192,6 +200,7 @@ export function createHandler(options: HandlerOptions): FerriteHandler {
         url,
         params: match.params,
         authorizedUserId,
+        userId: (named) => userOf(named, authorizedUserId, options.otherUser ?? 'replace'),
         settings,
         body: () => readJsonBody(request, settings.bodyLimit),
         runner: (appName) => runnerOf(settings.apps, appName),
@@ -280,6 +289,21 @@ function runnerOf(apps: ReadonlyMap<string, ServedRunner>, appName: unknown): Se
     });
   }
   return runner;
+}
+
+function userOf(
+  named: unknown,
+  authorized: string | undefined,
+  otherUser: 'replace' | 'forbid',
+): string {
+  if (authorized === undefined) return name(named, 'userId');
+  if (otherUser === 'forbid' && named !== undefined && named !== null && named !== authorized) {
+    throw new HttpError(
+      `this request is authorized as user ${JSON.stringify(authorized)} and cannot act as ${JSON.stringify(named)}`,
+      { code: 'user.forbidden' },
+    );
+  }
+  return authorized;
 }
 
 function notFound(): HttpError {

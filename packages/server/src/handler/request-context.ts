@@ -13,6 +13,12 @@ export interface RequestContext {
   readonly params: RouteParams;
   /** The user id fixed by `authorize`, which overrides the one the request names. */
   readonly authorizedUserId: string | undefined;
+  /**
+   * The user the request acts as, given the one it names (path or body): the authorized user
+   * when `authorize` fixed one (a request naming another is 403 `user.forbidden` under
+   * `otherUser: 'forbid'`), else the named one, validated.
+   */
+  userId(named: unknown): string;
   /** The handler's resolved options. */
   readonly settings: HandlerSettings;
   /** Reads the JSON body within the size limit. */

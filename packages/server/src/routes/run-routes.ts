@@ -30,7 +30,7 @@ async function readRunRequest(context: RequestContext): Promise<RunRequest> {
   const runner = context.runner(bodyField(body, 'appName'));
   const run: RunRequest = {
     runner,
-    userId: context.authorizedUserId ?? name(bodyField(body, 'userId'), 'userId'),
+    userId: context.userId(bodyField(body, 'userId')),
     sessionId: name(bodyField(body, 'sessionId'), 'sessionId'),
     newMessage: message(bodyField(body, 'newMessage')),
     streaming: body.streaming === true,

@@ -31,7 +31,7 @@ export interface SessionTarget {
 /** Resolves `/apps/:app/users/:user[/sessions/:session]` with the authorized user applied. */
 export function targetOf(context: RequestContext): SessionTarget {
   const runner = context.runner(context.params.app);
-  const userId = context.authorizedUserId ?? name(context.params.user, 'userId');
+  const userId = context.userId(context.params.user);
   const sessionId =
     context.params.session === undefined ? '' : name(context.params.session, 'sessionId');
   return { runner, appName: runner.appName, userId, sessionId };
