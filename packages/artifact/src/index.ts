@@ -3,11 +3,3 @@ export {
   FileArtifactService,
   type FileArtifactServiceConfig,
 } from './file/file-artifact-service.js';
-export {
-  isUserArtifact,
-  toArtifactRecord,
-  toStorableMetadata,
-  validateArtifactKey,
-  validateArtifactScope,
-  type ArtifactRecord,
-} from './validation/artifact-request.js';

@@ -1,4 +1,2 @@
 export { InMemoryMemoryService } from './in-memory/in-memory-memory-service.js';
 export { HashingEmbedder, type HashingEmbedderConfig } from './embedders/hashing-embedder.js';
-export { tokenizeWords } from './text/tokenize-words.js';
-export { memoryTextOf } from './text/memory-text.js';

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, type ArtifactService } from '@ferrite/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileArtifactService, InMemoryArtifactService, toArtifactRecord } from '../index.js';
+import { FileArtifactService, InMemoryArtifactService } from '../index.js';
+import { toArtifactRecord } from '../internal/index.js';
 
 const bytes = Buffer.from([0xfb, 0xff, 0xbf, 0x01, 0x02]);
 const standard = bytes.toString('base64'); // '+/+/AQI='

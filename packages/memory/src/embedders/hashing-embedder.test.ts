@@ -7,7 +7,8 @@ import type {
 } from '@ferrite/core';
 import { memoryServiceContract } from '@ferrite/core/testing';
 import { describe, expect, it } from 'vitest';
-import { HashingEmbedder, memoryTextOf } from '../index.js';
+import { HashingEmbedder } from '../index.js';
+import { memoryTextOf } from '../internal/index.js';
 
 const cosine = (a: number[], b: number[]) => a.reduce((sum, value, i) => sum + value * b[i]!, 0);
 
