@@ -1,5 +1,6 @@
 import type { S3VersionAllocation } from '@ferrite/artifact/s3';
 import { InvalidArgumentError, isValidName } from '@ferrite/core';
+import { describeAuth, readAuthConfig, type AuthConfig } from './auth.js';
 
 /** Everything the server reads from its environment. */
 export interface ServerConfig {
@@ -11,8 +12,10 @@ export interface ServerConfig {
   host: string;
   /** `SHUTDOWN_GRACE_MS`: how long runs may go on after SIGTERM. */
   shutdownGraceMs: number;
-  /** Bearer token every request but /health must carry, when set. */
-  authToken: string | undefined;
+  /** `AUTH_*`: how every request but /health is authenticated (open when absent). */
+  auth: AuthConfig | undefined;
+  /** `ALLOWED_HOSTS`: host names answered besides loopback ones. */
+  allowedHosts: string[] | undefined;
   /** `CORS_ORIGINS`: allowed origins (CORS is off without them). */
   corsOrigins: string[] | undefined;
   /** `DATABASE_URL` and `DATABASE_SCHEMA`, for PostgreSQL sessions. */
@@ -79,7 +82,11 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     port: integer('PORT', 8080, 65535),
     host: value('HOST') ?? '127.0.0.1',
     shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 10_000),
-    authToken: value('AUTH_TOKEN'),
+    auth: readAuthConfig(value),
+    allowedHosts: value('ALLOWED_HOSTS')
+      ?.split(',')
+      .map((host) => host.trim())
+      .filter(Boolean),
     corsOrigins: value('CORS_ORIGINS')
       ?.split(',')
       .map((origin) => origin.trim())
@@ -126,5 +133,5 @@ export function describeConfig(config: ServerConfig): string {
   const memory = config.qdrant
     ? `Qdrant ${config.qdrant.collection} (${config.embeddings ? 'OpenAI' : 'hashing'} embeddings)`
     : 'none';
-  return `sessions: ${sessions}; artifacts: ${artifacts}; memory: ${memory}; auth: ${config.authToken ? 'bearer token' : 'none'}`;
+  return `sessions: ${sessions}; artifacts: ${artifacts}; memory: ${memory}; auth: ${describeAuth(config.auth)}`;
 }

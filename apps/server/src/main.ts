@@ -1,7 +1,8 @@
 import type { Model } from '@ferrite/core';
 import { createDesk, modelFromEnv } from '@ferrite/quickstart';
 import { Runner } from '@ferrite/runner';
-import { HttpError, createHandler, serve } from '@ferrite/server';
+import { createHandler, serve } from '@ferrite/server';
+import { createAuthorizer } from './auth.js';
 import { describeConfig, readConfig, type ServerConfig } from './config.js';
 import { rememberSessions } from './remember-sessions.js';
 import { createServices, type ServerServices } from './services.js';
@@ -34,24 +35,18 @@ const runner = new Runner({
     ? { memoryService: services.memoryService, plugins: [rememberSessions(services.memoryService)] }
     : {}),
 });
-const token = config.authToken;
 const handler = createHandler({
   apps: runner,
   ...(config.corsOrigins ? { cors: { origin: config.corsOrigins } } : {}),
-  ...(token
-    ? {
-        authorize: (request: Request) => {
-          if (request.headers.get('authorization') !== `Bearer ${token}`) {
-            throw new HttpError('a valid bearer token is required', { status: 401 });
-          }
-        },
-      }
+  ...(config.auth
+    ? { authorize: createAuthorizer(config.auth), otherUser: 'forbid' as const }
     : {}),
 });
 const server = await serve({
   handler,
   port: config.port,
   host: config.host,
+  ...(config.allowedHosts ? { allowedHosts: config.allowedHosts } : {}),
   shutdownGraceMs: config.shutdownGraceMs,
 });
 process.stdout.write(`ferrite server listening on ${server.url}\n`);
