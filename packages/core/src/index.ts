@@ -106,6 +106,15 @@ export type {
   SearchMemoryResult,
   Embedder,
 } from './services/memory-service.js';
+export {
+  sessionLockName,
+  validateAcquireOptions,
+  type SessionRunLock,
+  type SessionLockKey,
+  type SessionLockHolder,
+  type SessionLockLease,
+  type AcquireSessionLockOptions,
+} from './services/session-run-lock.js';
 
 export type { Agent } from './agent/agent.js';
 export { validateAgentName } from './agent/validate-agent-name.js';
@@ -119,6 +128,7 @@ export type {
   ToolDeclaration,
 } from './model/model.js';
 export type { Tool, ToolContext } from './model/tool.js';
+export { isToolset, type Toolset } from './model/toolset.js';
 export type { JsonSchema } from './model/json-schema.js';
 
 export {
@@ -127,5 +137,6 @@ export {
   type RunConfig,
   type ResolvedRunConfig,
   type StreamingMode,
+  type SessionConcurrency,
 } from './run/run-config.js';
 export type { RunnerConfig, Plugin } from './run/runner-config.js';

@@ -6,5 +6,12 @@ export { toAsyncIterable } from './consume/to-async-iterable.js';
 export { SessionStateView } from './context/session-state-view.js';
 export { SessionScopedArtifacts } from './context/session-scoped-artifacts.js';
 export { RunInvocationContext } from './context/run-invocation-context.js';
-export { SessionLock, type SessionHolder, type SessionLease } from './concurrency/session-lock.js';
-export type { RunnerConfig, RunConfig, ResolvedRunConfig, Plugin } from '@ferrite/core';
+export { InProcessSessionLock } from './concurrency/in-process-session-lock.js';
+export type {
+  RunnerConfig,
+  RunConfig,
+  ResolvedRunConfig,
+  Plugin,
+  SessionRunLock,
+  SessionConcurrency,
+} from '@ferrite/core';

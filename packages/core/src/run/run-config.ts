@@ -3,6 +3,13 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 /** How events are delivered: `'sse'` emits partial text as it streams, `'none'` only whole events. */
 export type StreamingMode = 'none' | 'sse' | 'bidi';
 
+/**
+ * What a run does when its session is already running: wait in line (`'queue'`), fail with
+ * `SessionBusyError` (`'reject'`), or interrupt the running turn and run right after it
+ * (`'interrupt'`). Holds across nodes when the Runner's `sessionLock` is shared.
+ */
+export type SessionConcurrency = 'queue' | 'reject' | 'interrupt';
+
 /** Per-run settings; every field is optional and has a default (guards are off when absent). */
 export interface RunConfig {
   /** Default `'sse'`. */
@@ -19,8 +26,8 @@ export interface RunConfig {
   historyLimit?: number;
   /** Memories preloaded per turn when a memory service is set; default 5. */
   memoryTopK?: number;
-  /** Same-session runs in one Runner: wait in line or fail with SessionBusyError; default `'queue'`. */
-  concurrency?: 'queue' | 'reject';
+  /** Same-session runs: wait in line, fail with SessionBusyError, or interrupt; default `'queue'`. */
+  concurrency?: SessionConcurrency;
   /** Create the session when it does not exist; default true. */
   autoCreateSession?: boolean;
 }
@@ -31,7 +38,7 @@ export interface ResolvedRunConfig extends RunConfig {
   readonly maxTurns: number;
   readonly maxTransfers: number;
   readonly memoryTopK: number;
-  readonly concurrency: 'queue' | 'reject';
+  readonly concurrency: SessionConcurrency;
   readonly autoCreateSession: boolean;
 }
 
@@ -67,8 +74,10 @@ export function resolveRunConfig(...configs: (RunConfig | undefined)[]): Resolve
   if (!['none', 'sse', 'bidi'].includes(resolved.streamingMode)) {
     throw new InvalidArgumentError(`runConfig.streamingMode must be 'none', 'sse' or 'bidi'`);
   }
-  if (!['queue', 'reject'].includes(resolved.concurrency)) {
-    throw new InvalidArgumentError(`runConfig.concurrency must be 'queue' or 'reject'`);
+  if (!['queue', 'reject', 'interrupt'].includes(resolved.concurrency)) {
+    throw new InvalidArgumentError(
+      `runConfig.concurrency must be 'queue', 'reject' or 'interrupt'`,
+    );
   }
   for (const key of NON_NEGATIVE_INTEGERS) {
     const value = resolved[key];

@@ -2,6 +2,7 @@ import type { Agent } from '../agent/agent.js';
 import type { InvocationContext } from '../agent/invocation-context.js';
 import type { ArtifactService } from '../services/artifact-service.js';
 import type { MemoryService } from '../services/memory-service.js';
+import type { SessionRunLock } from '../services/session-run-lock.js';
 import type { SessionService } from '../services/session-service.js';
 import type { Content } from '../types/content.js';
 import type { Event } from '../types/event.js';
@@ -39,4 +40,9 @@ export interface RunnerConfig {
   /** Defaults for every run; `run(..., { runConfig })` overrides per key. */
   runConfig?: RunConfig;
   plugins?: Plugin[];
+  /**
+   * Serializes runs per session; default: a lock in this Runner's memory. Give every Runner of
+   * an app the same shared lock (PostgreSQL, Redis) to make `concurrency` hold across nodes.
+   */
+  sessionLock?: SessionRunLock;
 }

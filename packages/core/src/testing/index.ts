@@ -12,4 +12,8 @@ export {
   expectDistinctVersionsFromTwoWriters,
 } from './artifact-service-contract.js';
 export { memoryServiceContract, type MemoryContractOptions } from './memory-service-contract.js';
+export {
+  sessionRunLockContract,
+  type SessionRunLockContractFactory,
+} from './session-run-lock-contract.js';
 export { abortableDelay } from '../async/abortable-delay.js';

@@ -1,67 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import { Subject } from 'rxjs';
-import { SessionBusyError, userContent, type Content } from '@ferrite/core';
-import { abortableDelay } from '@ferrite/core/testing';
-import { SessionLock, runToArray } from '../index.js';
+import { SessionBusyError, userContent, type Content, type SessionLockLease } from '@ferrite/core';
+import { abortableDelay, sessionRunLockContract, untilAborted } from '@ferrite/core/testing';
+import { InProcessSessionLock, runToArray } from '../index.js';
 import { TestAgent, collect, makeRunner, say } from '../testing/runner-fixtures.js';
 
-const holder = () => ({
-  interrupted: 0,
-  interrupt() {
-    this.interrupted += 1;
-  },
-});
+sessionRunLockContract('InProcessSessionLock', { create: () => new InProcessSessionLock() });
 
-describe('SessionLock', () => {
-  it('hands the session over first come, first served', async () => {
-    const lock = new SessionLock();
-    const order: string[] = [];
-    const a = lock.acquire('k', 'queue', holder());
-    const b = lock.acquire('k', 'queue', holder());
-    const c = lock.acquire('k', 'queue', holder());
-    void b.ready.then((ok) => order.push(`b:${ok}`));
-    void c.ready.then((ok) => order.push(`c:${ok}`));
-    expect(await a.ready).toBe(true);
-    a.release();
-    await b.ready;
-    b.release();
-    await c.ready;
-    expect(order).toEqual(['b:true', 'c:true']);
-    c.release();
-    expect(lock.isHeld('k')).toBe(false);
+describe('InProcessSessionLock', () => {
+  const key = { appName: 'app', userId: 'u1', sessionId: 's1' };
+  const holder = { interrupt() {} };
+
+  it('grants an uncontended session synchronously, and a contended one through a promise', async () => {
+    const lock = new InProcessSessionLock();
+    const first = lock.acquire(key, { mode: 'queue', holder });
+    expect(first).not.toBeInstanceOf(Promise);
+    const second = lock.acquire(key, { mode: 'queue', holder });
+    expect(second).toBeInstanceOf(Promise);
+    await (first as SessionLockLease).release();
+    await (await second).release();
+    expect(lock.isBusy(key)).toBe(false);
   });
 
-  it('acts on the first release of a lease only', async () => {
-    const lock = new SessionLock();
-    const a = lock.acquire('k', 'queue', holder());
-    const b = lock.acquire('k', 'queue', holder());
-    const c = lock.acquire('k', 'queue', holder());
-    let cGranted: boolean | undefined;
-    void c.ready.then((ok) => (cGranted = ok));
-    a.release();
-    expect(await b.ready).toBe(true);
-    // The run that held the session releases again (its stream settling after a store call):
-    // b keeps the session and c keeps waiting.
-    a.release();
-    a.release();
-    await Promise.resolve();
-    expect(cGranted).toBeUndefined();
-    b.release();
-    expect(await c.ready).toBe(true);
-    c.release();
-    c.release();
-    expect(lock.isHeld('k')).toBe(false);
-  });
-
-  it("rejects a second claim in 'reject' mode and lets a waiter leave the line", async () => {
-    const lock = new SessionLock();
-    const first = lock.acquire('k', 'reject', holder());
-    expect(() => lock.acquire('k', 'reject', holder())).toThrow(SessionBusyError);
-    const waiting = lock.acquire('k', 'queue', holder());
-    waiting.release();
-    expect(await waiting.ready).toBe(false);
-    first.release();
-    expect(lock.isHeld('k')).toBe(false);
+  it("throws SessionBusyError synchronously in 'reject' mode", () => {
+    const lock = new InProcessSessionLock();
+    lock.acquire(key, { mode: 'reject', holder });
+    expect(() => lock.acquire(key, { mode: 'reject', holder })).toThrow(SessionBusyError);
   });
 });
 
@@ -102,6 +66,34 @@ describe('same-session runs', () => {
     expect(await stored()).toHaveLength(2);
     // once the first is done the session is free again at once
     expect((await collect(runner.run('u1', 's1', userContent('c')))).completed).toBe(true);
+  });
+
+  it("'interrupt' cuts the running turn, keeps what it stored, and runs right after it", async () => {
+    const log: string[] = [];
+    const agent = new TestAgent('root', async function* (ctx) {
+      const text = ctx.userContent.parts[0]!.text!;
+      log.push(`start ${text}`);
+      yield say(`first ${text}`);
+      if (text === 'a') await untilAborted(ctx.signal);
+      log.push(`end ${text}`);
+      yield say(`reply ${text}`);
+    });
+    const { runner, stored } = makeRunner(agent, { runConfig: { concurrency: 'interrupt' } });
+    const first = collect(runner.run('u1', 's1', userContent('a')));
+    while ((await stored()).length < 2) await abortableDelay(2);
+    const second = await collect(runner.run('u1', 's1', userContent('b')));
+    expect(second.completed).toBe(true);
+    const cut = await first;
+    expect(cut.completed).toBe(true);
+    expect(cut.events.map((e) => e.content!.parts[0]!.text)).toEqual(['first a']);
+    expect(log).toEqual(['start a', 'start b', 'end b']);
+    expect((await stored()).map((e) => e.content!.parts[0]!.text)).toEqual([
+      'a',
+      'first a',
+      'b',
+      'first b',
+      'reply b',
+    ]);
   });
 
   it('a queued run that is unsubscribed never runs', async () => {

@@ -223,11 +223,11 @@ describe('endInvocation and interrupt', () => {
       yield say('never');
     });
     const { runner, stored } = makeRunner(agent);
-    expect(runner.interrupt('u1', 's1')).toBe(false);
+    expect(await runner.interrupt('u1', 's1')).toBe(false);
     const pending = collect(runner.run('u1', 's1', userContent('hi')));
     expect(runner.isRunning('u1', 's1')).toBe(true);
     while ((await stored()).length < 2) await tick(5);
-    expect(runner.interrupt('u1', 's1')).toBe(true);
+    expect(await runner.interrupt('u1', 's1')).toBe(true);
     const result = await pending;
     expect(result.completed).toBe(true);
     expect(result.events).toHaveLength(1);

@@ -6,10 +6,10 @@ import {
   toFerriteError,
   type Event,
   type FerriteError,
+  type SessionLockHolder,
 } from '@ferrite/core';
 import { InvocationState } from '../context/invocation-state.js';
 import { RunInvocationContext } from '../context/run-invocation-context.js';
-import type { SessionHolder } from '../concurrency/session-lock.js';
 import { selectAgent } from '../runner/agent-selection.js';
 import { AgentLoop } from './agent-loop.js';
 import { EventPipeline } from './event-pipeline.js';
@@ -27,7 +27,7 @@ type StopReason = 'cancel' | 'interrupt' | FerriteError;
  * the user event, runs the agents and settles the stream. Cancellation, interruption and
  * guards stop it through one AbortController.
  */
-export class Invocation implements SessionHolder, InvocationControl {
+export class Invocation implements SessionLockHolder, InvocationControl {
   readonly #parts: RunnerParts;
   readonly #request: RunRequest;
   readonly #subscriber: Subscriber<Event>;
@@ -62,6 +62,11 @@ export class Invocation implements SessionHolder, InvocationControl {
   /** Stops the run; its stream completes normally with the events stored so far. */
   interrupt(): void {
     this.#halt('interrupt', 'The run was interrupted');
+  }
+
+  /** The session lock was lost while this run held it: the run fails with that error. */
+  lost(error: FerriteError): void {
+    this.trip(error);
   }
 
   trip(error: Error): void {

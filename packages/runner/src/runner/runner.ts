@@ -16,9 +16,12 @@ import {
   type ResolvedRunConfig,
   type RunConfig,
   type RunnerConfig,
+  type SessionLockKey,
+  type SessionLockLease,
+  type SessionRunLock,
   type SessionService,
 } from '@ferrite/core';
-import { SessionLock } from '../concurrency/session-lock.js';
+import { InProcessSessionLock } from '../concurrency/in-process-session-lock.js';
 import { toAsyncIterable } from '../consume/to-async-iterable.js';
 import { Invocation } from '../invocation/invocation.js';
 import type { RunRequest, RunnerParts } from '../invocation/run-request.js';
@@ -40,6 +43,34 @@ export interface RunLiveOptions {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const GRANTED: Promise<void> = Promise.resolve();
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T>).then === 'function';
+}
+
+function sessionLockOf(lock: SessionRunLock | undefined): SessionRunLock {
+  if (lock === undefined) return new InProcessSessionLock();
+  const candidate = lock as Partial<SessionRunLock>;
+  if (
+    typeof candidate.acquire !== 'function' ||
+    typeof candidate.interrupt !== 'function' ||
+    typeof candidate.isBusy !== 'function'
+  ) {
+    throw new InvalidArgumentError('RunnerConfig.sessionLock must be a SessionRunLock');
+  }
+  return lock;
+}
+
+/** Runs the invocation holding the session, and hands the session on once it may be used. */
+async function runHolding(invocation: Invocation, lease: SessionLockLease): Promise<void> {
+  try {
+    await invocation.execute(() => void lease.release());
+  } finally {
+    await lease.release();
+  }
 }
 
 /**
@@ -70,7 +101,7 @@ export class Runner {
   /** The plugins, in the order they are called. */
   readonly plugins: readonly Plugin[];
   readonly #parts: RunnerParts;
-  readonly #locks = new SessionLock();
+  readonly #locks: SessionRunLock;
 
   constructor(config: RunnerConfig) {
     if (!isPlainObject(config)) throw new InvalidArgumentError('Runner needs a RunnerConfig');
@@ -94,6 +125,7 @@ export class Runner {
     this.memoryService = config.memoryService;
     this.runConfig = resolveRunConfig(config.runConfig);
     this.plugins = Object.freeze([...plugins]);
+    this.#locks = sessionLockOf(config.sessionLock);
     this.#parts = Object.freeze({
       appName: this.appName,
       tree,
@@ -124,27 +156,37 @@ export class Runner {
         return undefined;
       }
       const invocation = new Invocation(this.#parts, request, subscriber);
-      const key = `${request.userId}/${request.sessionId}`;
-      let lease;
+      const key = { appName: this.appName, userId: request.userId, sessionId: request.sessionId };
+      let acquired: SessionLockLease | Promise<SessionLockLease>;
       try {
-        lease = this.#locks.acquire(key, request.runConfig.concurrency, invocation);
+        acquired = this.#locks.acquire(key, {
+          mode: request.runConfig.concurrency,
+          holder: invocation,
+          // Cancelling a run that waits in line aborts this signal, which takes it out of line.
+          signal: invocation.signal,
+        });
       } catch (error) {
         subscriber.error(toFerriteError(error));
         return undefined;
       }
-      let started = false;
-      void lease.ready
-        .then((granted) => {
-          if (!granted) return undefined;
-          started = true;
-          return invocation.execute(() => lease.release());
-        })
-        .finally(() => lease.release());
-      return () => {
-        invocation.cancel();
-        // A run still waiting in line leaves it; a started one hands the session on when done.
-        if (!started) lease.release();
-      };
+      if (isPromiseLike(acquired)) {
+        acquired.then(
+          (lease) => {
+            if (invocation.stopped) void lease.release();
+            else void runHolding(invocation, lease);
+          },
+          (error: unknown) => {
+            if (!invocation.stopped) subscriber.error(toFerriteError(error));
+          },
+        );
+      } else {
+        // Granted at once (uncontended in-process lock): no promise and no listener on the way.
+        const lease = acquired;
+        void GRANTED.then(() =>
+          invocation.stopped ? lease.release() : runHolding(invocation, lease),
+        );
+      }
+      return () => invocation.cancel();
     });
   }
 
@@ -179,20 +221,28 @@ export class Runner {
   }
 
   /**
-   * Stops the run currently holding the session (runs queued behind it then proceed). The
-   * interrupted run's stream completes normally; events it stored stay. False when none runs.
+   * Stops the run currently holding the session, on this node or, with a shared `sessionLock`,
+   * on any node (runs queued behind it then proceed). The interrupted run's stream completes
+   * normally; events it stored stay. Resolves false when none runs.
    */
-  interrupt(userId: string, sessionId: string): boolean {
+  async interrupt(userId: string, sessionId: string): Promise<boolean> {
     return this.#locks.interrupt(this.#key(userId, sessionId));
   }
 
-  /** True while a run holds the session (from its subscription until it ends). */
+  /**
+   * True while a run of this Runner holds or waits for the session (from its subscription until
+   * it ends).
+   */
   isRunning(userId: string, sessionId: string): boolean {
-    return this.#locks.isHeld(this.#key(userId, sessionId));
+    return this.#locks.isBusy(this.#key(userId, sessionId));
   }
 
-  #key(userId: string, sessionId: string): string {
-    return `${validateName('userId', userId)}/${validateName('sessionId', sessionId)}`;
+  #key(userId: string, sessionId: string): SessionLockKey {
+    return {
+      appName: this.appName,
+      userId: validateName('userId', userId),
+      sessionId: validateName('sessionId', sessionId),
+    };
   }
 
   #prepare(

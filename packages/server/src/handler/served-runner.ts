@@ -21,6 +21,6 @@ export interface ServedRunner {
     newMessage: Content,
     options?: { stateDelta?: Record<string, unknown>; runConfig?: RunConfig },
   ): Observable<Event>;
-  /** Cancels the session's running invocation; false when none runs. */
-  interrupt(userId: string, sessionId: string): boolean;
+  /** Cancels the session's running invocation (on any node with a shared lock); false when none runs. */
+  interrupt(userId: string, sessionId: string): boolean | Promise<boolean>;
 }

@@ -153,7 +153,7 @@ export async function updateSession(context: RequestContext): Promise<Response> 
 /** `POST /apps/:app/users/:user/sessions/:session/interrupt` — cancels the session's run. */
 export async function interruptSession(context: RequestContext): Promise<Response> {
   const { runner, userId, sessionId } = targetOf(context);
-  return jsonResponse({ interrupted: runner.interrupt(userId, sessionId) });
+  return jsonResponse({ interrupted: await runner.interrupt(userId, sessionId) });
 }
 
 /**
