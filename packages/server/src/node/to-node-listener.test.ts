@@ -116,7 +116,13 @@ describe('toNodeListener', () => {
       // The whole body went out: no EPIPE or reset under a client that is still sending.
       expect(error, `round ${round}`).toBeUndefined();
     }
-    // The body was drained, so the connection would have been usable, and nothing ran.
+    // The body was drained, so the same connection serves the next request.
+    const reused = await rawExchange(
+      server.port,
+      `${head}${body.toString()}GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+    );
+    expect(reused).toMatch(/^HTTP\/1\.1 413 [\s\S]*HTTP\/1\.1 200 [\s\S]*"status":"ok"/);
+    // And nothing ran.
     expect(await runner.sessionService.listSessions({ appName: 'app', userId: 'u' })).toMatchObject(
       { sessions: [] },
     );
