@@ -6,7 +6,16 @@ export {
   type AuthorizeTarget,
 } from './handler/create-handler.js';
 export type { ServedRunner } from './handler/served-runner.js';
-export { HttpError, type HttpErrorOptions } from './http/http-error.js';
+export {
+  HttpError,
+  type HttpErrorOptions,
+  type HttpErrorCode,
+  type HttpErrorStatus,
+} from './http/http-error.js';
 export type { CorsOptions } from './http/cors.js';
-export { toNodeListener, type FetchHandler } from './node/to-node-listener.js';
+export {
+  toNodeListener,
+  type FetchHandler,
+  type NodeListenerOptions,
+} from './node/to-node-listener.js';
 export { serve, type ServeOptions, type RunningServer } from './node/serve.js';
