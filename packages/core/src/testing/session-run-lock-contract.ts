@@ -177,10 +177,10 @@ export function sessionRunLockContract(name: string, factory: SessionRunLockCont
     });
 
     it("'interrupt' interrupts the holder, on whichever node, and runs right after it", async () => {
-      let lease: SessionLockLease | undefined;
+      const held: { lease?: SessionLockLease } = {};
       // Like a run: it stops on interrupt, then hands the session on.
-      const holder = recordingHolder(() => setTimeout(() => void lease?.release(), 1));
-      lease = await acquire(a, { holder });
+      const holder = recordingHolder(() => setTimeout(() => void held.lease?.release(), 1));
+      held.lease = await acquire(a, { holder });
       const next = await acquire(b, { mode: 'interrupt' });
       expect(holder.interrupts).toBe(1);
       await expectFerriteError(acquire(a, { mode: 'reject' }), SessionBusyError);

@@ -24,7 +24,7 @@ describe('InProcessSessionLock', () => {
 
   it("throws SessionBusyError synchronously in 'reject' mode", () => {
     const lock = new InProcessSessionLock();
-    lock.acquire(key, { mode: 'reject', holder });
+    expect(lock.acquire(key, { mode: 'reject', holder })).not.toBeInstanceOf(Promise);
     expect(() => lock.acquire(key, { mode: 'reject', holder })).toThrow(SessionBusyError);
   });
 });

@@ -91,10 +91,10 @@ export class InProcessSessionLock implements SessionRunLock {
       throw new SessionBusyError(`Session '${name}' is already running`);
     }
     const { signal } = options;
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     const granted = new Promise<SessionLockLease>((resolve, reject) => {
       const onAbort =
-        signal === undefined ? undefined : () => this.#leave(name, waiter, abortReason(signal), reject);
+        signal === undefined ? undefined : () => this.#leave(name, waiter, signal.reason as Error, reject);
       const waiter: Waiter = { holder: options.holder, grant: resolve, signal, onAbort };
       (entry.waiters ??= []).push(waiter);
       if (onAbort) signal?.addEventListener('abort', onAbort, { once: true });
@@ -125,8 +125,4 @@ export class InProcessSessionLock implements SessionRunLock {
 
   /** Nothing to free: the lock holds no connection or timer. */
   async close(): Promise<void> {}
-}
-
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('The wait for the session was cancelled', 'AbortError');
 }

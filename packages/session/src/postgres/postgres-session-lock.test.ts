@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InternalError, type SessionRunLock } from '@ferrite/core';
+import { expectFerriteError, randomAppName, sessionRunLockContract } from '@ferrite/core/testing';
+import { POSTGRES_URL, adminQuery, requirePostgres } from '../testing.js';
+import { PostgresSessionLock } from './index.js';
+
+const namespace = `lock_test_${randomBytes(4).toString('hex')}`;
+const applicationNames = new WeakMap<SessionRunLock, string>();
+let nodes = 0;
+
+function newLock(): PostgresSessionLock {
+  nodes += 1;
+  const applicationName = `${namespace}_node${nodes}`;
+  const lock = new PostgresSessionLock({ connectionString: POSTGRES_URL, namespace, applicationName });
+  applicationNames.set(lock, applicationName);
+  return lock;
+}
+
+/** Advisory locks of this test run's connections, as PostgreSQL lists them. */
+async function advisoryLocks(): Promise<{ granted: boolean; name: string }[]> {
+  return adminQuery(
+    `SELECT l.granted, a.application_name AS name FROM pg_locks l
+       JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'advisory' AND a.application_name LIKE $1`,
+    [`${namespace}_%`],
+  );
+}
+
+beforeAll(requirePostgres);
+
+sessionRunLockContract('PostgresSessionLock', {
+  create: newLock,
+  dispose: (lock) => lock.close?.(),
+  sharesStore: true,
+  // A crashed node: PostgreSQL ends every backend of that lock (held, waiting and listening).
+  killHolder: async (lock) => {
+    await adminQuery(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+      [applicationNames.get(lock)],
+    );
+  },
+});
+
+describe('PostgresSessionLock', () => {
+  const locks: PostgresSessionLock[] = [];
+  const node = () => {
+    const lock = newLock();
+    locks.push(lock);
+    return lock;
+  };
+  const holder = { interrupt() {} };
+  afterAll(async () => {
+    for (const lock of locks) await lock.close();
+  });
+
+  it('holds the session as an advisory lock on its own connection, gone once released', async () => {
+    const lock = node();
+    const key = { appName: randomAppName(), userId: 'u1', sessionId: 's1' };
+    const lease = await lock.acquire(key, { mode: 'queue', holder });
+    const held = (await advisoryLocks()).filter((row) => row.name === applicationNames.get(lock));
+    expect(held).toEqual([{ granted: true, name: applicationNames.get(lock) }]);
+    await lease.release();
+    expect(
+      (await advisoryLocks()).filter((row) => row.name === applicationNames.get(lock)),
+    ).toEqual([]);
+  });
+
+  it('grants nodes in the order their runs joined PostgreSQL’s lock queue', async () => {
+    const [first, second, third] = [node(), node(), node()];
+    const key = { appName: randomAppName(), userId: 'u1', sessionId: 's1' };
+    const lease = await first.acquire(key, { mode: 'queue', holder });
+    const order: string[] = [];
+    const waitInLine = async (lock: PostgresSessionLock, label: string, queued: number) => {
+      const granted = lock.acquire(key, { mode: 'queue', holder }).then(async (next) => {
+        order.push(label);
+        await next.release();
+      });
+      // The next node asks only once this one waits in PostgreSQL.
+      while ((await advisoryLocks()).filter((row) => !row.granted).length < queued) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      return { granted };
+    };
+    const secondInLine = await waitInLine(second, 'second', 1);
+    const thirdInLine = await waitInLine(third, 'third', 2);
+    await lease.release();
+    await Promise.all([secondInLine.granted, thirdInLine.granted]);
+    expect(order).toEqual(['second', 'third']);
+  });
+
+  it('fails typed when PostgreSQL cannot be reached, naming the server and never the password', async () => {
+    const lock = new PostgresSessionLock({
+      connectionString: 'postgres://postgres:s3cret-pw@127.0.0.1:1/test',
+    });
+    const key = { appName: randomAppName(), userId: 'u1', sessionId: 's1' };
+    const error = await expectFerriteError(lock.acquire(key, { mode: 'queue', holder }), InternalError);
+    expect(error.message).toContain('127.0.0.1:1');
+    expect(error.message).not.toContain('s3cret-pw');
+    expect(lock.isBusy(key)).toBe(false);
+    await expectFerriteError(lock.interrupt(key), InternalError);
+    await lock.close();
+  });
+
+  it('refuses a bad config and a bad key with InvalidArgumentError', async () => {
+    expect(() => new PostgresSessionLock({ maxConnections: 0 })).toThrow(/maxConnections/);
+    const lock = node();
+    await expect(
+      lock.acquire({ appName: 'a/b', userId: 'u1', sessionId: 's1' }, { mode: 'queue', holder }),
+    ).rejects.toThrow(/appName/);
+  });
+});
