@@ -56,12 +56,15 @@ export interface InvocationContext {
   readonly runConfig: ResolvedRunConfig;
   /** Aborted when the caller unsubscribes or a guard trips. */
   readonly signal: AbortSignal;
+  // The optional members also admit `undefined` so that an implementation holding them as
+  // `T | undefined` fields (the Runner's context) satisfies this interface in a project that
+  // compiles with `exactOptionalPropertyTypes`.
   /** Dot-separated branch path for agents running in parallel branches. */
-  readonly branch?: string;
+  readonly branch?: string | undefined;
   readonly state: StateView;
-  readonly artifacts?: ScopedArtifacts;
+  readonly artifacts?: ScopedArtifacts | undefined;
   /** The user's long-term memory, when the runner has a memory service. */
-  readonly memory?: { search(query: string, limit?: number): Promise<MemoryEntry[]> };
+  readonly memory?: { search(query: string, limit?: number): Promise<MemoryEntry[]> } | undefined;
   /** Memories the runner preloaded for this user message. */
   readonly memories: readonly MemoryEntry[];
   /** Counts one model call; throws MaxTurnsExceededError past `runConfig.maxTurns`. */
