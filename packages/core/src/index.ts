@@ -25,6 +25,17 @@ export { ModelError, type ModelErrorOptions } from './errors/model-error.js';
 export { ToolCallError } from './errors/tool-call-error.js';
 export { TargetError, type TargetErrorOptions } from './errors/target-error.js';
 export { InternalError } from './errors/internal-error.js';
+export { PluginError, callPluginHook } from './errors/plugin-error.js';
+export {
+  OutputValidationError,
+  type OutputValidationErrorOptions,
+} from './errors/output-validation-error.js';
+export {
+  InputGuardrailTripwireError,
+  OutputGuardrailTripwireError,
+  GuardrailError,
+  type GuardrailErrorOptions,
+} from './errors/guardrail-errors.js';
 export { toFerriteError, isAbortError } from './errors/to-ferrite-error.js';
 export { abortableDelay, type AbortableDelayOptions } from './async/abortable-delay.js';
 export {
@@ -119,6 +130,7 @@ export {
 export type { Agent } from './agent/agent.js';
 export { validateAgentName } from './agent/validate-agent-name.js';
 export type { InvocationContext, StateView, ScopedArtifacts } from './agent/invocation-context.js';
+export type { CallbackContext } from './agent/callback-context.js';
 export type {
   Model,
   ModelRequest,
@@ -130,6 +142,7 @@ export type {
 export type { Tool, ToolContext } from './model/tool.js';
 export { isToolset, type Toolset } from './model/toolset.js';
 export type { JsonSchema } from './model/json-schema.js';
+export type { OutputSchemaDeclaration } from './model/output-schema.js';
 
 export {
   resolveRunConfig,
@@ -140,3 +153,11 @@ export {
   type SessionConcurrency,
 } from './run/run-config.js';
 export type { RunnerConfig, Plugin } from './run/runner-config.js';
+export type {
+  GuardrailResult,
+  InputGuardrail,
+  InputGuardrailArgs,
+  OutputGuardrail,
+  OutputGuardrailArgs,
+} from './run/guardrail.js';
+export type { TransferInputData, TransferInputFilter } from './run/transfer-input-filter.js';

@@ -1,6 +1,7 @@
 import type { ObservableInput } from 'rxjs';
 import type { Event } from '../types/event.js';
 import type { InvocationContext } from './invocation-context.js';
+import type { InputGuardrail, OutputGuardrail } from '../run/guardrail.js';
 
 /**
  * Something that takes a turn in a session: an LLM agent, a workflow of agents, or a program
@@ -18,6 +19,10 @@ export interface Agent {
   parentAgent?: Agent | undefined;
   /** False for workflow agents: the next turn is not routed back to them. Default true. */
   readonly acceptsTransfer?: boolean;
+  /** Checks of the user's message when this agent answers it (after the run's own). */
+  readonly inputGuardrails?: readonly InputGuardrail[] | undefined;
+  /** Checks of the final answer when this agent gives it (after the run's own). */
+  readonly outputGuardrails?: readonly OutputGuardrail[] | undefined;
   /** Runs one turn of this agent; an Observable, async iterable, promise or array of events. */
   run(context: InvocationContext): ObservableInput<Event>;
 }

@@ -4,6 +4,8 @@ import type { Session } from '../types/session.js';
 import type { MemoryEntry } from '../services/memory-service.js';
 import type { ArtifactVersion } from '../services/artifact-service.js';
 import type { ResolvedRunConfig } from '../run/run-config.js';
+import type { Plugin } from '../run/runner-config.js';
+import type { Event } from '../types/event.js';
 
 /**
  * The session state as an agent sees it during a run: app, user, session and temp keys.
@@ -75,4 +77,17 @@ export interface InvocationContext {
   readonly ended: boolean;
   /** The same context for another agent or branch (workflow agents use this for children). */
   withAgent(agent: Agent, options?: { branch?: string }): InvocationContext;
+  /** The Runner's plugins, whose model and tool hooks agents call. */
+  readonly plugins?: readonly Plugin[] | undefined;
+  /**
+   * Runs `agent` nested in this invocation on `message`, in `branch`: its events are stored and
+   * emitted but stay private to that branch (other agents' histories leave them out), its model
+   * calls count against the run's guards, and it stops when `signal` aborts. Yields the stored
+   * events. Offered by the Runner (agents as tools use it).
+   */
+  runAgent?(
+    agent: Agent,
+    message: Content,
+    options: { branch: string; signal?: AbortSignal },
+  ): AsyncIterable<Event>;
 }

@@ -23,6 +23,12 @@ export type FerriteErrorCode =
   | 'tool.error'
   | 'target.error'
   | 'internal'
+  // Callbacks, structured output and guardrails.
+  | 'plugin.error'
+  | 'model.output_invalid'
+  | 'guardrail.input_tripwire'
+  | 'guardrail.output_tripwire'
+  | 'guardrail.error'
   // The HTTP layer (SPEC §9, §13).
   | 'unauthorized'
   | 'forbidden'
@@ -59,6 +65,11 @@ export const ERROR_STATUS: Readonly<Record<FerriteErrorCode, number>> = Object.f
   'tool.error': 500,
   'target.error': 500,
   internal: 500,
+  'plugin.error': 500,
+  'model.output_invalid': 500,
+  'guardrail.input_tripwire': 422,
+  'guardrail.output_tripwire': 500,
+  'guardrail.error': 500,
   unauthorized: 401,
   forbidden: 403,
   'user.forbidden': 403,

@@ -1,6 +1,7 @@
 import type { Content } from '../types/content.js';
 import type { Usage } from '../types/event.js';
 import type { JsonSchema } from './json-schema.js';
+import type { OutputSchemaDeclaration } from './output-schema.js';
 
 /** A tool as the model sees it. */
 export interface ToolDeclaration {
@@ -27,6 +28,8 @@ export interface ModelRequest {
   contents: Content[];
   tools: ToolDeclaration[];
   config?: GenerateConfig;
+  /** The shape the final answer must have, sent in the provider's structured-output mode. */
+  outputSchema?: OutputSchemaDeclaration;
 }
 
 /**

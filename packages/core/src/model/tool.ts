@@ -2,6 +2,9 @@ import type { EventActions } from '../types/event.js';
 import type { JsonSchema } from './json-schema.js';
 import type { ScopedArtifacts, StateView } from '../agent/invocation-context.js';
 import type { MemoryEntry } from '../services/memory-service.js';
+import type { Agent } from '../agent/agent.js';
+import type { Content } from '../types/content.js';
+import type { Event } from '../types/event.js';
 
 /** What a tool sees while it runs. */
 export interface ToolContext {
@@ -21,6 +24,12 @@ export interface ToolContext {
   readonly signal: AbortSignal;
   /** Control-flow actions for the response event (`transferToAgent`, `escalate`, `skipSummarization`). */
   readonly actions: Partial<EventActions>;
+  /**
+   * Runs `agent` inside this invocation on `message`, in its own branch (`<caller>.<agent>`):
+   * its events are stored and emitted, its model calls count against the run's guards, and
+   * it stops with this call's signal. Yields the stored events. Absent outside a Runner.
+   */
+  runAgent?(agent: Agent, message: Content): AsyncIterable<Event>;
 }
 
 /** Something the model can call. */

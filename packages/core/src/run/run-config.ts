@@ -1,4 +1,8 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
+import type { GenerateConfig, Model } from '../model/model.js';
+import type { InputGuardrail, OutputGuardrail } from './guardrail.js';
+import type { TransferInputFilter } from './transfer-input-filter.js';
+import { validateRunSettings } from './run-settings.js';
 
 /** How events are delivered: `'sse'` emits partial text as it streams, `'none'` only whole events. */
 export type StreamingMode = 'none' | 'sse' | 'bidi';
@@ -30,6 +34,16 @@ export interface RunConfig {
   concurrency?: SessionConcurrency;
   /** Create the session when it does not exist; default true. */
   autoCreateSession?: boolean;
+  /** Checks of the user's message, before the agent or alongside it (see InputGuardrail). */
+  inputGuardrails?: readonly InputGuardrail[];
+  /** Checks of the run's final answer. */
+  outputGuardrails?: readonly OutputGuardrail[];
+  /** Replaces every LLM agent's model for this run. */
+  model?: Model;
+  /** Overrides the agents' generation settings, per key (`extra` per key too). */
+  modelSettings?: GenerateConfig;
+  /** Shapes what an agent transferred to sees of the history. */
+  transferInputFilter?: TransferInputFilter;
 }
 
 /** A {@link RunConfig} with every defaulted field filled; absent guards stay absent. */
@@ -91,5 +105,6 @@ export function resolveRunConfig(...configs: (RunConfig | undefined)[]): Resolve
   if (duration !== undefined && (typeof duration !== 'number' || !(duration > 0))) {
     throw new InvalidArgumentError(`runConfig.maxDurationMs must be a positive number`);
   }
+  validateRunSettings(resolved);
   return Object.freeze(resolved);
 }

@@ -4,6 +4,9 @@ import type { ArtifactService } from '../services/artifact-service.js';
 import type { MemoryService } from '../services/memory-service.js';
 import type { SessionRunLock } from '../services/session-run-lock.js';
 import type { SessionService } from '../services/session-service.js';
+import type { CallbackContext } from '../agent/callback-context.js';
+import type { ModelRequest, ModelResponse } from '../model/model.js';
+import type { Tool, ToolContext } from '../model/tool.js';
 import type { Content } from '../types/content.js';
 import type { Event } from '../types/event.js';
 import type { RunConfig } from './run-config.js';
@@ -27,6 +30,42 @@ export interface Plugin {
   onEvent?(context: InvocationContext, event: Event): MaybePromise<Event | undefined | void>;
   /** Runs after the last event of a run that did not fail. */
   afterRun?(context: InvocationContext): MaybePromise<void>;
+  /** Before every model call of every LLM agent; returning a response skips the call. */
+  beforeModel?(
+    context: CallbackContext,
+    request: ModelRequest,
+  ): MaybePromise<ModelResponse | undefined | void>;
+  /** After a model's complete answer; returning a response replaces it. */
+  afterModel?(
+    context: CallbackContext,
+    response: ModelResponse,
+  ): MaybePromise<ModelResponse | undefined | void>;
+  /** When a model call fails; returning a response replaces the error. */
+  onModelError?(
+    context: CallbackContext,
+    request: ModelRequest,
+    error: unknown,
+  ): MaybePromise<ModelResponse | undefined | void>;
+  /** Before every tool call (arguments already checked); returning an object skips the tool. */
+  beforeTool?(
+    tool: Tool,
+    args: Record<string, unknown>,
+    context: ToolContext,
+  ): MaybePromise<Record<string, unknown> | undefined | void>;
+  /** After a tool's result; returning an object replaces it. */
+  afterTool?(
+    tool: Tool,
+    args: Record<string, unknown>,
+    context: ToolContext,
+    result: Record<string, unknown>,
+  ): MaybePromise<Record<string, unknown> | undefined | void>;
+  /** When a tool throws; returning an object is the result instead of the error. */
+  onToolError?(
+    tool: Tool,
+    args: Record<string, unknown>,
+    context: ToolContext,
+    error: unknown,
+  ): MaybePromise<Record<string, unknown> | undefined | void>;
 }
 
 /** Everything a Runner is made of. */
