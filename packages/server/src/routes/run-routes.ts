@@ -11,6 +11,7 @@ import { asObject, bodyField, message, name, optionalObject } from '../http/pars
 import { jsonResponse } from '../http/responses.js';
 import { runEventStream } from '../sse/run-event-stream.js';
 import { SSE_HEADERS } from '../sse/sse-frames.js';
+import { eventToWire } from '../wire/wire-times.js';
 
 interface RunRequest {
   runner: ServedRunner;
@@ -70,7 +71,7 @@ export async function runToCompletion(context: RequestContext): Promise<Response
     const reading = observableToAsyncIterable(start(run, false), {
       signal: AbortSignal.any([clientGone, shutdown.signal]),
     });
-    for await (const event of reading) if (!event.partial) events.push(event);
+    for await (const event of reading) if (!event.partial) events.push(eventToWire(event));
   } catch (error) {
     if (shutdown.signal.aborted) throw shutdown.signal.reason;
     // The client went away: the run was cancelled; nobody reads the answer.

@@ -15,6 +15,7 @@ import { asObject, bodyField, name, optionalObject } from '../http/parse.js';
 import { jsonResponse } from '../http/responses.js';
 import { SSE_HEADERS } from '../sse/sse-frames.js';
 import { storedEventStream } from '../sse/run-event-stream.js';
+import { eventInitFromWire, sessionToWire } from '../wire/wire-times.js';
 
 /** The app, user and session a session route names, validated. */
 export interface SessionTarget {
@@ -57,7 +58,7 @@ export async function listSessions(context: RequestContext): Promise<Response> {
   });
   const headers: Record<string, string> = {};
   if (page.nextCursor) headers['x-next-cursor'] = page.nextCursor;
-  return jsonResponse(page.sessions, 200, headers);
+  return jsonResponse(page.sessions.map(sessionToWire), 200, headers);
 }
 
 /** `POST /apps/:app/users/:user/sessions` with `{ sessionId?, state?, events? }`. */
@@ -70,14 +71,14 @@ export async function createSession(context: RequestContext): Promise<Response> 
   const state = optionalObject(body.state, 'state');
   const events = body.events === undefined || body.events === null ? [] : body.events;
   if (!Array.isArray(events)) throw new InvalidArgumentError('events must be an array');
-  return jsonResponse(await create(target, sessionId, state, events));
+  return jsonResponse(sessionToWire(await create(target, sessionId, state, events)));
 }
 
 /** `POST /apps/:app/users/:user/sessions/:session` — the body, if any, is the initial state (ADK). */
 export async function createSessionWithId(context: RequestContext): Promise<Response> {
   const target = targetOf(context);
   const state = optionalObject(await context.body(), 'state');
-  return jsonResponse(await create(target, target.sessionId, state, []));
+  return jsonResponse(sessionToWire(await create(target, target.sessionId, state, [])));
 }
 
 async function create(
@@ -89,7 +90,7 @@ async function create(
   const { runner, appName, userId } = target;
   // Everything is checked before the session exists, so a bad entry leaves nothing behind.
   const initial = events.map((init, index) => {
-    const event = createEvent(asObject(init, `events[${index}]`));
+    const event = createEvent(eventInitFromWire(asObject(init, `events[${index}]`)));
     if (event.content !== undefined) validateContent(event.content, `events[${index}].content`);
     return event;
   });
@@ -115,7 +116,7 @@ async function create(
 
 /** `GET /apps/:app/users/:user/sessions/:session`. */
 export async function getSession(context: RequestContext): Promise<Response> {
-  return jsonResponse(await loadSession(targetOf(context)));
+  return jsonResponse(sessionToWire(await loadSession(targetOf(context))));
 }
 
 /** `DELETE /apps/:app/users/:user/sessions/:session` — idempotent, answers `null` (ADK). */
@@ -142,7 +143,7 @@ export async function updateSession(context: RequestContext): Promise<Response> 
     });
     try {
       await target.runner.sessionService.appendEvent({ session, event });
-      return jsonResponse(session);
+      return jsonResponse(sessionToWire(session));
     } catch (error) {
       // A run appended meanwhile: read the session again and retry on the new revision.
       if (!StaleSessionError.isInstance(error) || attempt >= 4) throw error;

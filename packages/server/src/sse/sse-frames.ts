@@ -1,4 +1,5 @@
 import type { Event, FerriteErrorCode } from '@ferrite/core';
+import { eventToWire } from '../wire/wire-times.js';
 
 const encoder = new TextEncoder();
 
@@ -10,10 +11,13 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'x-accel-buffering': 'no',
 });
 
-/** One event as an SSE frame: `id:` only for stored (non-partial) events, then `data:`. */
+/**
+ * One event as an SSE frame: `id:` only for stored (non-partial) events, then `data:` with the
+ * event in its wire form (timestamp in seconds).
+ */
 export function eventFrame(event: Event): Uint8Array {
   // JSON.stringify escapes newlines, so the payload always fits on one `data:` line.
-  const data = JSON.stringify(event);
+  const data = JSON.stringify(eventToWire(event));
   return encoder.encode(event.partial ? `data: ${data}\n\n` : `id: ${event.id}\ndata: ${data}\n\n`);
 }
 
