@@ -11,6 +11,7 @@ import {
 import { checkToolArguments } from '../tools/tool-arguments.js';
 import { TRANSFER_TOOL_NAME } from '../tools/transfer-to-agent-tool.js';
 import { CallToolContext } from './call-tool-context.js';
+import { toolBatch } from './tool-batch.js';
 
 /** What running one response's function calls produced. */
 export interface ToolCallsOutcome {
@@ -48,11 +49,11 @@ export async function runToolCalls(
   calls: readonly FunctionCall[],
   tools: ReadonlyMap<string, Tool>,
 ): Promise<ToolCallsOutcome> {
-  const turn = new AbortController();
-  const signal = AbortSignal.any([context.signal, turn.signal]);
+  const batch = toolBatch(context.signal, calls.length);
+  const signal = batch.signal;
   const firstTransfer = calls.find((call) => call.name === TRANSFER_TOOL_NAME);
   const toolContexts: CallToolContext[] = [];
-  const settled = await Promise.allSettled(
+  const settled = await batch.settle(
     calls
       .map(async (call): Promise<Record<string, unknown>> => {
         const tool = tools.get(call.name)!;
@@ -78,12 +79,7 @@ export async function runToolCalls(
           return { error: message };
         }
       })
-      .map((promise) =>
-        promise.catch((error: unknown) => {
-          turn.abort(error);
-          throw error;
-        }),
-      ),
+      .map(batch.watch),
   );
   if (context.signal.aborted) throw context.signal.reason;
   const responses: FunctionResponse[] = [];
