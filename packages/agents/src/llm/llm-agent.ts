@@ -14,11 +14,14 @@ import {
   type ModelRequest,
   type ModelResponse,
   type Tool,
+  type Toolset,
+  isToolset,
   validateAgentName,
 } from '@ferrite/core';
 import { attachSubAgents } from '../agent/attach-sub-agents.js';
 import { TRANSFER_TOOL_NAME, TransferToAgentTool } from '../tools/transfer-to-agent-tool.js';
 import { validateToolName } from '../tools/tool-name.js';
+import { ToolsetResolver } from '../tools/toolset-resolver.js';
 import { BranchHistory } from './branch-history.js';
 import { renderInstruction } from './instruction-template.js';
 import { assertKnownTools, runToolCalls } from './tool-calls.js';
@@ -37,8 +40,11 @@ export interface LlmAgentConfig {
   model: Model;
   /** The system instruction: a template filled from state, or a function of the context. */
   instruction?: Instruction;
-  /** Tools the model may call (their names must be unique; `transfer_to_agent` is reserved). */
-  tools?: readonly Tool[];
+  /**
+   * Tools the model may call, and toolsets (e.g. an MCP server's) whose tools are resolved before
+   * every model call. Names must be unique across all of them; `transfer_to_agent` is reserved.
+   */
+  tools?: readonly (Tool | Toolset)[];
   /** Agents this one may hand the conversation to; their `parentAgent` becomes this agent. */
   subAgents?: readonly Agent[];
   /** State key that receives the text of the agent's final answer. */
@@ -81,8 +87,10 @@ export class LlmAgent implements Agent {
   readonly model: Model;
   /** Its instruction template or function. */
   readonly instruction: Instruction | undefined;
-  /** The tools it offers the model (without the built-in `transfer_to_agent`). */
+  /** The tools it offers the model (without the built-in `transfer_to_agent` and its toolsets' tools). */
   readonly tools: readonly Tool[];
+  /** Its toolsets, asked for their tools before every model call (the agent does not close them). */
+  readonly toolsets: readonly Toolset[];
   /** State key that receives the text of its final answer. */
   readonly outputKey: string | undefined;
   /** Whether transfers back to the parent are withheld. */
@@ -119,7 +127,9 @@ export class LlmAgent implements Agent {
     this.description = config.description ?? '';
     this.model = config.model;
     this.instruction = instruction;
-    this.tools = Object.freeze([...(config.tools ?? [])]);
+    const entries = config.tools ?? [];
+    this.tools = Object.freeze(entries.filter((entry): entry is Tool => !isToolset(entry)));
+    this.toolsets = Object.freeze(entries.filter(isToolset));
     const toolNames = new Set<string>();
     for (const tool of this.tools) {
       validateToolName(tool.name);
@@ -161,16 +171,21 @@ export class LlmAgent implements Agent {
   /** Runs the model-and-tools loop for one invocation, yielding its events as they happen. */
   async *run(context: InvocationContext): AsyncGenerator<Event> {
     const targets = this.transferTargets();
-    const tools = new Map<string, Tool>(this.tools.map((tool) => [tool.name, tool]));
-    if (targets.length > 0) tools.set(TRANSFER_TOOL_NAME, new TransferToAgentTool(targets));
-    const declarations = [...tools.values()].map((tool) => ({
+    const ownTools = new Map<string, Tool>(this.tools.map((tool) => [tool.name, tool]));
+    if (targets.length > 0) ownTools.set(TRANSFER_TOOL_NAME, new TransferToAgentTool(targets));
+    let tools: ReadonlyMap<string, Tool> = ownTools;
+    let declarations = [...tools.values()].map((tool) => ({
       name: tool.name,
       description: tool.description,
       ...(tool.parameters ? { parameters: tool.parameters } : {}),
     }));
+    // Agents without toolsets keep one map for the whole run; with toolsets, it is resolved per call.
+    const toolsets =
+      this.toolsets.length > 0 ? new ToolsetResolver(this.name, tools, this.toolsets) : undefined;
     const stream = context.runConfig.streamingMode !== 'none';
     for (;;) {
       context.signal.throwIfAborted();
+      if (toolsets) ({ tools, declarations } = await toolsets.resolve(context));
       const request: ModelRequest = {
         contents: this.#history.contentsFor(context.session, context.branch),
         tools: declarations,
@@ -186,13 +201,18 @@ export class LlmAgent implements Agent {
 
       context.countModelCall();
       let final: ModelResponse | undefined;
+      // One response, one identity: its partial chunks carry the id of the event it ends in.
+      const responseId = newEventId();
       for await (const response of this.model.generate(request, {
         stream,
         signal: context.signal,
       })) {
         if (response.partial) {
           if (stream && response.content)
-            yield this.#event(context, { partial: true, content: response.content });
+            yield this.#event(context, {
+              partial: true,
+              content: response.content,
+            });
           continue;
         }
         final = response;
@@ -204,7 +224,7 @@ export class LlmAgent implements Agent {
       const calls = content
         ? content.parts.flatMap((part) => (part.functionCall ? [part.functionCall] : []))
         : [];
-      const answer: EventInit = {};
+      const answer: EventInit = { id: responseId };
       if (content) answer.content = content;
       if (final.usage) answer.usage = final.usage;
       if (final.errorCode !== undefined) answer.errorCode = final.errorCode;

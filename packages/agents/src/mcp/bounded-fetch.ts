@@ -19,11 +19,11 @@ export function boundedFetch(maxBytes: number, onFailure: BodyFailure): FetchLik
     const source = response.body;
     if (!source || NULL_BODY_STATUSES.has(response.status)) return response;
     const perLine = (init?.method ?? 'GET').toUpperCase() === 'GET';
-    const reader = source.getReader();
+    const reader: ReadableStreamDefaultReader<Uint8Array> = source.getReader();
     let counted = 0;
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
-        let chunk: Awaited<ReturnType<typeof reader.read>>;
+        let chunk: { done: boolean; value?: Uint8Array | undefined };
         try {
           chunk = await reader.read();
         } catch (error) {
@@ -35,14 +35,15 @@ export function boundedFetch(maxBytes: number, onFailure: BodyFailure): FetchLik
           controller.error(failure);
           return;
         }
-        if (chunk.done) {
+        const bytes = chunk.value;
+        if (chunk.done || !bytes) {
           controller.close();
           return;
         }
-        const bytes = chunk.value;
         if (perLine) {
           const lastNewline = bytes.lastIndexOf(NEWLINE);
-          counted = lastNewline === -1 ? counted + bytes.byteLength : bytes.byteLength - lastNewline - 1;
+          counted =
+            lastNewline === -1 ? counted + bytes.byteLength : bytes.byteLength - lastNewline - 1;
         } else {
           counted += bytes.byteLength;
         }

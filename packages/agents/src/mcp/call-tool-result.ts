@@ -27,7 +27,9 @@ export function toFunctionResponse(
     if (failRunOnError) {
       throw new ToolCallError(toolName, `MCP tool '${toolName}' reported an error: ${message}`);
     }
-    return structured === undefined ? { error: message } : { error: message, structuredContent: structured };
+    return structured === undefined
+      ? { error: message }
+      : { error: message, structuredContent: structured };
   }
   const response: Record<string, unknown> = { content: blocks.map(toPart) };
   if (structured !== undefined) response.structuredContent = structured;
@@ -48,13 +50,15 @@ export function toPart(block: ContentBlock): Part {
       return {
         inlineData: {
           mimeType: resource.mimeType ?? 'application/octet-stream',
-          data: String((resource as { blob?: unknown }).blob ?? ''),
+          data: 'blob' in resource && typeof resource.blob === 'string' ? resource.blob : '',
           displayName: resource.uri,
         },
       };
     }
     case 'resource_link':
-      return { fileData: { mimeType: block.mimeType ?? 'application/octet-stream', fileUri: block.uri } };
+      return {
+        fileData: { mimeType: block.mimeType ?? 'application/octet-stream', fileUri: block.uri },
+      };
     default:
       return { text: JSON.stringify(block) };
   }

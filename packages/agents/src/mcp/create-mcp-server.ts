@@ -56,7 +56,11 @@ const OBJECT_WITHOUT_PROPERTIES = Object.freeze({ type: 'object', properties: {}
 /** One served tool: its MCP definition and how a call is answered. */
 interface Served {
   definition: McpToolDefinition;
-  call(args: Record<string, unknown>, requestId: string, signal: AbortSignal): Promise<CallToolResult>;
+  call(
+    args: Record<string, unknown>,
+    requestId: string,
+    signal: AbortSignal,
+  ): Promise<CallToolResult>;
 }
 
 /**
@@ -92,7 +96,10 @@ export function createMcpServer(config: CreateMcpServerConfig): Server {
   if (config.runner) add(servedAgent(config.runner, config.agentTool ?? {}));
 
   const server = new Server(
-    { name: config.name ?? config.runner?.appName ?? 'ferrite', version: config.version ?? '0.1.0' },
+    {
+      name: config.name ?? config.runner?.appName ?? 'ferrite',
+      version: config.version ?? '0.1.0',
+    },
     { capabilities: { tools: {} } },
   );
   const definitions = [...served.values()].map((entry) => entry.definition);
@@ -101,7 +108,11 @@ export function createMcpServer(config: CreateMcpServerConfig): Server {
     const entry = served.get(request.params.name);
     if (!entry) return errorResult(`Unknown tool '${request.params.name}'`);
     try {
-      return await entry.call(request.params.arguments ?? {}, String(extra.requestId), extra.signal);
+      return await entry.call(
+        request.params.arguments ?? {},
+        String(extra.requestId),
+        extra.signal,
+      );
     } catch (error) {
       return errorResult(
         FerriteError.isInstance(error) ? `${error.code}: ${error.message}` : messageOf(error),
@@ -117,12 +128,19 @@ function servedTool(tool: Tool, appName: string): Served {
     definition: {
       name: tool.name,
       description: tool.description,
-      inputSchema: (tool.parameters ?? OBJECT_WITHOUT_PROPERTIES) as McpToolDefinition['inputSchema'],
+      inputSchema: (tool.parameters ??
+        OBJECT_WITHOUT_PROPERTIES) as McpToolDefinition['inputSchema'],
     },
     async call(args, requestId, signal) {
       const check = await checkToolArguments(tool, args);
-      if (!check.ok) return errorResult(`Invalid arguments for tool '${tool.name}': ${check.message}`);
-      const context = new DetachedToolContext({ appName, userId: 'mcp', callId: requestId, signal });
+      if (!check.ok)
+        return errorResult(`Invalid arguments for tool '${tool.name}': ${check.message}`);
+      const context = new DetachedToolContext({
+        appName,
+        userId: 'mcp',
+        callId: requestId,
+        signal,
+      });
       const value: unknown = await tool.execute(check.value, context);
       const structured =
         typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -137,21 +155,26 @@ function servedTool(tool: Tool, appName: string): Served {
   };
 }
 
-function servedAgent(runner: McpServedRunner, options: NonNullable<CreateMcpServerConfig['agentTool']>): Served {
+function servedAgent(
+  runner: McpServedRunner,
+  options: NonNullable<CreateMcpServerConfig['agentTool']>,
+): Served {
   const agent = runner.agent;
   const name = validateToolName(options.name ?? agent.name);
   const userId = validateName('userId', options.userId ?? 'mcp');
   return {
     definition: {
       name,
-      description: options.description ?? (agent.description || `Talks to the agent '${agent.name}'`),
+      description:
+        options.description ?? (agent.description || `Talks to the agent '${agent.name}'`),
       inputSchema: {
         type: 'object',
         properties: {
           message: { type: 'string', minLength: 1, description: 'What to tell the agent' },
           sessionId: {
             type: 'string',
-            description: 'Continue this conversation (from an earlier answer); omit to start a new one',
+            description:
+              'Continue this conversation (from an earlier answer); omit to start a new one',
           },
         },
         required: ['message'],
@@ -189,7 +212,7 @@ function finalText(events: Observable<Event>, signal: AbortSignal): Promise<stri
       },
       error: (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
-        reject(error as Error);
+        reject(error instanceof Error ? error : new Error(String(error)));
       },
       complete: () => {
         signal.removeEventListener('abort', onAbort);

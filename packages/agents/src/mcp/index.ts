@@ -1,6 +1,10 @@
 export { McpToolset, type McpToolsetConfig, type McpToolFilter } from './mcp-toolset.js';
 export { McpTool } from './mcp-tool.js';
-export type { McpServerParameters, McpStdioServer, McpHttpServer } from './mcp-server-parameters.js';
+export type {
+  McpServerParameters,
+  McpStdioServer,
+  McpHttpServer,
+} from './mcp-server-parameters.js';
 export { toFunctionResponse, toPart } from './call-tool-result.js';
 export {
   createMcpServer,

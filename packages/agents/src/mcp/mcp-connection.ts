@@ -173,7 +173,6 @@ export class McpConnection {
 
   #start(): Live {
     const { server, maxMessageBytes, clientInfo } = this.#options;
-    let live: Live | undefined;
     const transport = isStdioServer(server)
       ? new StdioClientTransport({
           command: server.command,
@@ -186,7 +185,7 @@ export class McpConnection {
       : new StreamableHTTPClientTransport(new URL(String(server.url)), {
           ...(server.headers ? { requestInit: { headers: { ...server.headers } } } : {}),
           fetch: boundedFetch(maxMessageBytes, (error) => {
-            if (live) this.#drop(live, error);
+            this.#drop(current, error);
           }),
           reconnectionOptions: {
             maxRetries: 0,
@@ -209,7 +208,6 @@ export class McpConnection {
       brokenBy: undefined,
       tools: undefined,
     };
-    live = current;
     client.onclose = () => {
       current.dead = true;
       if (current.pid !== undefined) untrackChild(current.pid);
@@ -238,7 +236,12 @@ export class McpConnection {
       }
     } catch (error) {
       if (breaksConnection(error)) this.#drop(live);
-      throw this.#failure(this.#label, `Cannot list the tools of MCP server '${this.#label}'`, error, live);
+      throw this.#failure(
+        this.#label,
+        `Cannot list the tools of MCP server '${this.#label}'`,
+        error,
+        live,
+      );
     }
     return Object.freeze(tools);
   }
@@ -255,7 +258,9 @@ export class McpConnection {
   #failure(toolName: string, what: string, error: unknown, live?: Live): ToolCallError {
     if (ToolCallError.isInstance(error)) return error;
     const cause = live?.brokenBy ?? error;
-    return new ToolCallError(toolName, `${what}: ${describe(error, this.#options, live)}`, { cause });
+    return new ToolCallError(toolName, `${what}: ${describe(error, this.#options, live)}`, {
+      cause,
+    });
   }
 }
 
@@ -265,7 +270,8 @@ function describe(error: unknown, options: McpConnectionOptions, live: Live | un
     if (error.code === Number(ErrorCode.RequestTimeout)) {
       return `no answer within ${options.requestTimeoutMs} ms`;
     }
-    if (error.code === Number(ErrorCode.ConnectionClosed)) return 'the server closed the connection';
+    if (error.code === Number(ErrorCode.ConnectionClosed))
+      return 'the server closed the connection';
   }
   if (error instanceof Error) {
     const cause = (error as { cause?: unknown }).cause;
@@ -331,7 +337,7 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
       },
       (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
-        reject(error as Error);
+        reject(error instanceof Error ? error : new Error(String(error)));
       },
     );
   });

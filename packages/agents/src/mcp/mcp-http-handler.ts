@@ -42,7 +42,9 @@ export function createMcpHttpHandler(
     const server = createServer();
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
-      ...(options.maxRequestBodySize !== undefined ? { maxRequestBodySize: options.maxRequestBodySize } : {}),
+      ...(options.maxRequestBodySize !== undefined
+        ? { maxRequestBodySize: options.maxRequestBodySize }
+        : {}),
     });
     response.once('close', () => {
       void transport.close().catch(() => undefined);

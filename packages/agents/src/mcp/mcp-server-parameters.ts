@@ -42,29 +42,44 @@ export function validateServerParameters(server: unknown): McpServerParameters {
   const given = server as Partial<McpStdioServer & McpHttpServer>;
   if ('command' in given) {
     if (typeof given.command !== 'string' || given.command === '') {
-      throw new InvalidArgumentError('The command of an MCP stdio server must be a non-empty string');
+      throw new InvalidArgumentError(
+        'The command of an MCP stdio server must be a non-empty string',
+      );
     }
-    if (given.args !== undefined && (!Array.isArray(given.args) || !given.args.every((arg) => typeof arg === 'string'))) {
+    if (
+      given.args !== undefined &&
+      (!Array.isArray(given.args) || !given.args.every((arg) => typeof arg === 'string'))
+    ) {
       throw new InvalidArgumentError('The args of an MCP stdio server must be an array of strings');
     }
     if (given.stderr !== undefined && given.stderr !== 'inherit' && given.stderr !== 'ignore') {
-      throw new InvalidArgumentError("The stderr of an MCP stdio server must be 'inherit' or 'ignore'");
+      throw new InvalidArgumentError(
+        "The stderr of an MCP stdio server must be 'inherit' or 'ignore'",
+      );
     }
-    return Object.freeze({ ...given, args: Object.freeze([...(given.args ?? [])]) }) as McpStdioServer;
+    return Object.freeze({
+      ...given,
+      args: Object.freeze([...(given.args ?? [])]),
+    }) as McpStdioServer;
   }
   if ('url' in given) {
     let url: URL;
     try {
       url = new URL(String(given.url));
     } catch (error) {
-      throw new InvalidArgumentError(`The url of an MCP HTTP server is not a URL: ${String(given.url)}`, {
-        cause: error,
-      });
+      throw new InvalidArgumentError(
+        `The url of an MCP HTTP server is not a URL: ${String(given.url)}`,
+        {
+          cause: error,
+        },
+      );
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new InvalidArgumentError(`The url of an MCP HTTP server must be http(s): ${url.origin}`);
+      throw new InvalidArgumentError(
+        `The url of an MCP HTTP server must be http(s): ${url.origin}`,
+      );
     }
-    return Object.freeze({ ...given, url }) as McpHttpServer;
+    return Object.freeze({ ...given, url });
   }
   throw new InvalidArgumentError('An MCP server needs { command } (stdio) or { url } (HTTP)');
 }

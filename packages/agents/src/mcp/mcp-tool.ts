@@ -1,6 +1,11 @@
 import type { JsonSchema, ToolContext } from '@ferrite/core';
 import type { Tool as McpToolDefinition } from '@modelcontextprotocol/sdk/types.js';
-import { checkAgainstSchema, compileSchema, type ArgumentCheck, type SelfValidatingTool } from '../tools/tool-arguments.js';
+import {
+  checkAgainstSchema,
+  compileSchema,
+  type ArgumentCheck,
+  type SelfValidatingTool,
+} from '../tools/tool-arguments.js';
 import { toFunctionResponse } from './call-tool-result.js';
 import type { McpConnection } from './mcp-connection.js';
 
@@ -34,7 +39,7 @@ export class McpTool implements SelfValidatingTool {
     this.mcpName = definition.name;
     this.name = name;
     this.description = definition.description ?? definition.title ?? '';
-    this.parameters = definition.inputSchema as JsonSchema;
+    this.parameters = definition.inputSchema;
     this.#connection = connection;
     this.#failRunOnError = failRunOnError;
     this.#checkable = compiles(this.parameters, name);
@@ -53,7 +58,10 @@ export class McpTool implements SelfValidatingTool {
    * Calls the tool on the server. The context's signal cancels the request (the server is told
    * with `notifications/cancelled`); failures to reach the server are ToolCallError (`tool.error`).
    */
-  async execute(args: Record<string, unknown>, context?: Pick<ToolContext, 'signal'>): Promise<Record<string, unknown>> {
+  async execute(
+    args: Record<string, unknown>,
+    context?: Pick<ToolContext, 'signal'>,
+  ): Promise<Record<string, unknown>> {
     const result = await this.#connection.callTool(this.mcpName, args, this.name, context?.signal);
     return toFunctionResponse(result, this.name, this.#failRunOnError);
   }

@@ -27,7 +27,10 @@ describe('McpToolset over Streamable HTTP (server-everything)', () => {
 
   it('lists tools and maps text, image, structured and error results', async () => {
     const server = await start(await freePort());
-    await using toolset = new McpToolset({ server: { url: server.url }, filter: (t) => t.name !== 'echo' });
+    await using toolset = new McpToolset({
+      server: { url: server.url },
+      filter: (t) => t.name !== 'echo',
+    });
     const tools = await toolset.getTools();
     expect(tools.some((t) => t.name === 'echo')).toBe(false);
     expect(toolset.pid).toBeUndefined();
@@ -35,16 +38,22 @@ describe('McpToolset over Streamable HTTP (server-everything)', () => {
       content: [{ text: 'The sum of 1 and 2 is 3.' }],
     });
     const image = await tool(tools, 'get-tiny-image').execute({});
-    expect(image.content).toContainEqual({ inlineData: { mimeType: 'image/png', data: expect.any(String) } });
+    expect(image.content).toContainEqual({
+      inlineData: { mimeType: 'image/png', data: expect.any(String) },
+    });
     const weather = await tool(tools, 'get-structured-content').execute({ location: 'New York' });
-    expect(weather.structuredContent).toEqual({ temperature: 33, conditions: 'Cloudy', humidity: 82 });
+    expect(weather.structuredContent).toEqual({
+      temperature: 33,
+      conditions: 'Cloudy',
+      humidity: 82,
+    });
     const failed = await tool(tools, 'get-sum').execute({ a: [], b: 2 });
     expect(failed.error).toMatch(/expected number/i);
   });
 
   it('a call while the server is down fails typed; after it is back, the next call reconnects', async () => {
     const port = await freePort();
-    let server = await start(port);
+    const server = await start(port);
     await using toolset = new McpToolset({ server: { url: server.url } });
     const echo = tool(await toolset.getTools(), 'echo');
     expect(await echo.execute({ message: 'one' })).toEqual({ content: [{ text: 'Echo: one' }] });
@@ -54,16 +63,24 @@ describe('McpToolset over Streamable HTTP (server-everything)', () => {
     expect(error.toolName).toBe('echo');
     expect(error.message).toMatch(/broke off|ECONNREFUSED|closed the connection/);
 
-    server = await start(port);
-    expect(await echo.execute({ message: 'three' })).toEqual({ content: [{ text: 'Echo: three' }] });
+    await start(port);
+    expect(await echo.execute({ message: 'three' })).toEqual({
+      content: [{ text: 'Echo: three' }],
+    });
   });
 
   it('a call in flight when the server dies fails typed at once, not at its request timeout', async () => {
     const server = await start(await freePort());
     // A request timeout far past the test's own: only the broken connection can end this call.
-    await using toolset = new McpToolset({ server: { url: server.url }, requestTimeoutMs: 600_000 });
+    await using toolset = new McpToolset({
+      server: { url: server.url },
+      requestTimeoutMs: 600_000,
+    });
     const tools = await toolset.getTools();
-    const long = tool(tools, 'trigger-long-running-operation').execute({ duration: 600, steps: 600 });
+    const long = tool(tools, 'trigger-long-running-operation').execute({
+      duration: 600,
+      steps: 600,
+    });
     const failed = expectToolCallError(long);
     await tool(tools, 'echo').execute({ message: 'ping' });
     await server.kill();
@@ -74,7 +91,10 @@ describe('McpToolset over Streamable HTTP (server-everything)', () => {
 
   it('cancellation aborts an in-flight call with ToolCallError', async () => {
     const server = await start(await freePort());
-    await using toolset = new McpToolset({ server: { url: server.url }, requestTimeoutMs: 600_000 });
+    await using toolset = new McpToolset({
+      server: { url: server.url },
+      requestTimeoutMs: 600_000,
+    });
     const tools = await toolset.getTools();
     const controller = new AbortController();
     const long = tool(tools, 'trigger-long-running-operation').execute(
@@ -85,11 +105,15 @@ describe('McpToolset over Streamable HTTP (server-everything)', () => {
     controller.abort(new Error('stop'));
     const error = await expectToolCallError(long);
     expect(error.message).toMatch(/was cancelled/);
-    expect(await tool(tools, 'echo').execute({ message: 'after' })).toEqual({ content: [{ text: 'Echo: after' }] });
+    expect(await tool(tools, 'echo').execute({ message: 'after' })).toEqual({
+      content: [{ text: 'Echo: after' }],
+    });
   });
 
   it('fails typed when nothing listens at the URL', async () => {
-    await using toolset = new McpToolset({ server: { url: `http://127.0.0.1:${await freePort()}/mcp` } });
+    await using toolset = new McpToolset({
+      server: { url: `http://127.0.0.1:${await freePort()}/mcp` },
+    });
     const error = await expectToolCallError(toolset.getTools());
     expect(error.message).toMatch(/Cannot connect to MCP server/);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, ToolCallError } from '@ferrite/core';
+import { InvalidArgumentError } from '@ferrite/core';
 import { isProcessAlive } from './child-processes.js';
 import { McpToolset } from './mcp-toolset.js';
 import { everythingOverStdio, expectToolCallError } from './testing/everything-server.js';
@@ -40,11 +40,16 @@ describe('McpToolset over stdio (server-everything)', () => {
       content: [{ text: 'The sum of 2 and 40 is 42.' }],
     });
     const image = await tool(tools, 'get-tiny-image').execute({});
-    const parts = image.content as { text?: string; inlineData?: { mimeType: string; data: string } }[];
+    const parts = image.content as {
+      text?: string;
+      inlineData?: { mimeType: string; data: string };
+    }[];
     expect(parts).toHaveLength(3);
     expect(parts[1]!.inlineData!.mimeType).toBe('image/png');
     // The PNG signature, decoded from the base64 data.
-    expect([...Buffer.from(parts[1]!.inlineData!.data, 'base64').subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    expect([...Buffer.from(parts[1]!.inlineData!.data, 'base64').subarray(0, 4)]).toEqual([
+      0x89, 0x50, 0x4e, 0x47,
+    ]);
     const weather = await tool(tools, 'get-structured-content').execute({ location: 'Chicago' });
     expect(weather.structuredContent).toEqual({
       temperature: 36,
@@ -71,7 +76,10 @@ describe('McpToolset over stdio (server-everything)', () => {
     await using toolset = new McpToolset({ server: everythingOverStdio() });
     const sum = tool(await toolset.getTools(), 'get-sum');
     expect(await sum.validateArguments({ a: 1 })).toMatchObject({ ok: false });
-    expect(await sum.validateArguments({ a: 1, b: 2 })).toEqual({ ok: true, value: { a: 1, b: 2 } });
+    expect(await sum.validateArguments({ a: 1, b: 2 })).toEqual({
+      ok: true,
+      value: { a: 1, b: 2 },
+    });
   });
 
   it('filters by a list of names or a predicate, and prefixes names', async () => {
@@ -82,7 +90,9 @@ describe('McpToolset over stdio (server-everything)', () => {
     });
     const named = await byName.getTools();
     expect(named.map((t) => t.name).sort()).toEqual(['ev_echo', 'ev_get-sum']);
-    expect(await tool(named, 'ev_echo').execute({ message: 'x' })).toEqual({ content: [{ text: 'Echo: x' }] });
+    expect(await tool(named, 'ev_echo').execute({ message: 'x' })).toEqual({
+      content: [{ text: 'Echo: x' }],
+    });
 
     await using byPredicate = new McpToolset({
       server: everythingOverStdio(),
@@ -95,9 +105,12 @@ describe('McpToolset over stdio (server-everything)', () => {
 
   it('refuses a bad config with InvalidArgumentError', () => {
     expect(() => new McpToolset({ server: { command: '' } })).toThrow(InvalidArgumentError);
-    expect(() => new McpToolset({ server: { url: 'ftp://example.org/mcp' } })).toThrow(InvalidArgumentError);
+    expect(() => new McpToolset({ server: { url: 'ftp://example.org/mcp' } })).toThrow(
+      InvalidArgumentError,
+    );
     expect(
-      () => new McpToolset({ server: everythingOverStdio(), filter: 'echo' as unknown as string[] }),
+      () =>
+        new McpToolset({ server: everythingOverStdio(), filter: 'echo' as unknown as string[] }),
     ).toThrow(InvalidArgumentError);
     expect(() => new McpToolset({ server: everythingOverStdio(), requestTimeoutMs: 0 })).toThrow(
       InvalidArgumentError,
@@ -119,7 +132,9 @@ describe('McpToolset over stdio (server-everything)', () => {
     expect(toolset.pid).toBeUndefined();
     await gone(first);
     const echo = tool(await toolset.getTools(), 'echo');
-    expect(await echo.execute({ message: 'again' })).toEqual({ content: [{ text: 'Echo: again' }] });
+    expect(await echo.execute({ message: 'again' })).toEqual({
+      content: [{ text: 'Echo: again' }],
+    });
     const second = toolset.pid!;
     expect(second).not.toBe(first);
     await toolset[Symbol.asyncDispose]();
@@ -130,7 +145,10 @@ describe('McpToolset over stdio (server-everything)', () => {
     await using toolset = new McpToolset({ server: everythingOverStdio() });
     const tools = await toolset.getTools();
     const pid = toolset.pid!;
-    const long = tool(tools, 'trigger-long-running-operation').execute({ duration: 600, steps: 600 });
+    const long = tool(tools, 'trigger-long-running-operation').execute({
+      duration: 600,
+      steps: 600,
+    });
     const failed = expectToolCallError(long);
     // The request is on the wire once the echo sent after it has been answered.
     await tool(tools, 'echo').execute({ message: 'ping' });
@@ -139,7 +157,9 @@ describe('McpToolset over stdio (server-everything)', () => {
     expect(error.toolName).toBe('trigger-long-running-operation');
     expect(error.message).toMatch(/closed the connection/);
     await gone(pid);
-    expect(await tool(tools, 'echo').execute({ message: 'back' })).toEqual({ content: [{ text: 'Echo: back' }] });
+    expect(await tool(tools, 'echo').execute({ message: 'back' })).toEqual({
+      content: [{ text: 'Echo: back' }],
+    });
     expect(toolset.pid).not.toBe(pid);
   });
 
@@ -157,7 +177,9 @@ describe('McpToolset over stdio (server-everything)', () => {
     const error = await expectToolCallError(long);
     expect(error.message).toMatch(/was cancelled/);
     expect((error.cause as Error).message).toBe('user left');
-    expect(await tool(tools, 'echo').execute({ message: 'still' })).toEqual({ content: [{ text: 'Echo: still' }] });
+    expect(await tool(tools, 'echo').execute({ message: 'still' })).toEqual({
+      content: [{ text: 'Echo: still' }],
+    });
     expect(toolset.pid).toBe(pid);
   });
 
@@ -166,7 +188,9 @@ describe('McpToolset over stdio (server-everything)', () => {
     const tools = await toolset.getTools();
     const controller = new AbortController();
     controller.abort();
-    const error = await expectToolCallError(tool(tools, 'echo').execute({ message: 'x' }, { signal: controller.signal }));
+    const error = await expectToolCallError(
+      tool(tools, 'echo').execute({ message: 'x' }, { signal: controller.signal }),
+    );
     expect(error.message).toMatch(/was cancelled/);
   });
 });

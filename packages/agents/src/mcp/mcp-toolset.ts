@@ -71,9 +71,21 @@ export class McpToolset implements Toolset, AsyncDisposable {
     this.#failRunOnError = config.failRunOnError ?? false;
     this.#connection = new McpConnection({
       server: this.server,
-      connectTimeoutMs: positive(config.connectTimeoutMs, 'connectTimeoutMs', DEFAULT_CONNECT_TIMEOUT_MS),
-      requestTimeoutMs: positive(config.requestTimeoutMs, 'requestTimeoutMs', DEFAULT_REQUEST_TIMEOUT_MS),
-      maxMessageBytes: positive(config.maxMessageBytes, 'maxMessageBytes', DEFAULT_MAX_MESSAGE_BYTES),
+      connectTimeoutMs: positive(
+        config.connectTimeoutMs,
+        'connectTimeoutMs',
+        DEFAULT_CONNECT_TIMEOUT_MS,
+      ),
+      requestTimeoutMs: positive(
+        config.requestTimeoutMs,
+        'requestTimeoutMs',
+        DEFAULT_REQUEST_TIMEOUT_MS,
+      ),
+      maxMessageBytes: positive(
+        config.maxMessageBytes,
+        'maxMessageBytes',
+        DEFAULT_MAX_MESSAGE_BYTES,
+      ),
       clientInfo: config.clientInfo ?? { name: 'ferrite', version: '0.1.0' },
     });
   }
@@ -124,14 +136,18 @@ export class McpToolset implements Toolset, AsyncDisposable {
   }
 }
 
-function toPredicate(filter: McpToolFilter | undefined): ((tool: McpToolDefinition) => boolean) | undefined {
+function toPredicate(
+  filter: McpToolFilter | undefined,
+): ((tool: McpToolDefinition) => boolean) | undefined {
   if (filter === undefined) return undefined;
   if (typeof filter === 'function') return filter;
   if (Array.isArray(filter) && filter.every((name) => typeof name === 'string')) {
     const names = new Set<string>(filter);
     return (tool) => names.has(tool.name);
   }
-  throw new InvalidArgumentError('The filter of an McpToolset must be an array of tool names or a function');
+  throw new InvalidArgumentError(
+    'The filter of an McpToolset must be an array of tool names or a function',
+  );
 }
 
 function positive(value: number | undefined, name: string, fallback: number): number {

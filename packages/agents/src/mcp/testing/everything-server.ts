@@ -8,7 +8,10 @@ import type { McpStdioServer } from '../mcp-server-parameters.js';
 
 /** The reference MCP server from npm (`@modelcontextprotocol/server-everything`), started by tests. */
 const script = fileURLToPath(
-  new URL('../../../node_modules/@modelcontextprotocol/server-everything/dist/index.js', import.meta.url),
+  new URL(
+    '../../../node_modules/@modelcontextprotocol/server-everything/dist/index.js',
+    import.meta.url,
+  ),
 );
 
 /** Parameters that start the reference server over stdio (node itself, so the pid is the server's). */
@@ -49,12 +52,12 @@ export async function startEverythingOverHttp(port: number): Promise<EverythingH
     const onData = (chunk: Buffer) => {
       seen = (seen + chunk.toString()).slice(-4096);
       if (seen.includes('listening on port')) {
-        child.stderr!.off('data', onData);
-        child.stderr!.resume();
+        child.stderr.off('data', onData);
+        child.stderr.resume();
         resolve();
       }
     };
-    child.stderr!.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`server exited early (${code}): ${seen}`)));
   });
   return {
