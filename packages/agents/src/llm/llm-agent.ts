@@ -210,6 +210,7 @@ export class LlmAgent implements Agent {
         if (response.partial) {
           if (stream && response.content)
             yield this.#event(context, {
+              id: responseId,
               partial: true,
               content: response.content,
             });
