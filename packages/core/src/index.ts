@@ -131,6 +131,7 @@ export type { Agent } from './agent/agent.js';
 export { validateAgentName } from './agent/validate-agent-name.js';
 export type { InvocationContext, StateView, ScopedArtifacts } from './agent/invocation-context.js';
 export type { CallbackContext } from './agent/callback-context.js';
+export { PRIVATE_BRANCH_KEY, isPrivateToBranch, isWithinBranch } from './agent/private-branch.js';
 export type {
   Model,
   ModelRequest,
@@ -161,3 +162,34 @@ export type {
   OutputGuardrailArgs,
 } from './run/guardrail.js';
 export type { TransferInputData, TransferInputFilter } from './run/transfer-input-filter.js';
+
+export {
+  noopLogger,
+  isLogger,
+  safeLog,
+  type Logger,
+  type LogFields,
+  type LogLevel,
+} from './telemetry/logger.js';
+export { JsonLogger, type JsonLoggerConfig } from './telemetry/json-logger.js';
+export { pinoLogger, type PinoLike } from './telemetry/pino-logger.js';
+export {
+  resolveTracingConfig,
+  type TracingConfig,
+  type TracingMetadataValue,
+} from './telemetry/tracing-config.js';
+export {
+  TelemetryAttributes,
+  TelemetryOperations,
+  TelemetryMetrics,
+  TELEMETRY_SCOPE,
+} from './telemetry/telemetry-names.js';
+export { setTraceParent, traceParentOf } from './telemetry/trace-parent.js';
+export {
+  invocationAttributes,
+  agentSpanAttributes,
+  agentSpanName,
+  spanText,
+  type SpanAttributes,
+  type SpanAttributeValue,
+} from './telemetry/span-attributes.js';

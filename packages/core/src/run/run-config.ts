@@ -3,6 +3,7 @@ import type { GenerateConfig, Model } from '../model/model.js';
 import type { InputGuardrail, OutputGuardrail } from './guardrail.js';
 import type { TransferInputFilter } from './transfer-input-filter.js';
 import { validateRunSettings } from './run-settings.js';
+import { resolveTracingConfig, type TracingConfig } from '../telemetry/tracing-config.js';
 
 /** How events are delivered: `'sse'` emits partial text as it streams, `'none'` only whole events. */
 export type StreamingMode = 'none' | 'sse' | 'bidi';
@@ -44,6 +45,8 @@ export interface RunConfig {
   modelSettings?: GenerateConfig;
   /** Shapes what an agent transferred to sees of the history. */
   transferInputFilter?: TransferInputFilter;
+  /** Trace settings (merged per key; absent: traced when a tracer provider is registered, no contents). */
+  tracing?: TracingConfig;
 }
 
 /** A {@link RunConfig} with every defaulted field filled; absent guards stay absent. */
@@ -84,6 +87,8 @@ export function resolveRunConfig(...configs: (RunConfig | undefined)[]): Resolve
     if (!config) continue;
     for (const [key, value] of Object.entries(config)) if (value !== undefined) merged[key] = value;
   }
+  const tracing = resolveTracingConfig(...configs.map((config) => config?.tracing));
+  if (tracing !== undefined) merged.tracing = tracing;
   const resolved = merged as unknown as ResolvedRunConfig;
   if (!['none', 'sse', 'bidi'].includes(resolved.streamingMode)) {
     throw new InvalidArgumentError(`runConfig.streamingMode must be 'none', 'sse' or 'bidi'`);

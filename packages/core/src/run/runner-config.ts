@@ -10,6 +10,7 @@ import type { Tool, ToolContext } from '../model/tool.js';
 import type { Content } from '../types/content.js';
 import type { Event } from '../types/event.js';
 import type { RunConfig } from './run-config.js';
+import type { Logger } from '../telemetry/logger.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -84,4 +85,6 @@ export interface RunnerConfig {
    * an app the same shared lock (PostgreSQL, Redis) to make `concurrency` hold across nodes.
    */
   sessionLock?: SessionRunLock;
+  /** Structured log of the run lifecycle (started, completed, failed, cancelled); default none. */
+  logger?: Logger;
 }
