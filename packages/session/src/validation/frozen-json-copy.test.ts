@@ -33,6 +33,32 @@ describe('frozenJsonCopy', () => {
     expect(frozenJsonCopy({ a: shared, b: shared }, 'value')).toEqual({ a: { k: 1 }, b: { k: 1 } });
   });
 
+  it('reuses its ancestors stack safely when a toJSON stores something while a copy runs', () => {
+    const inner = { toJSON: () => frozenJsonCopy({ nested: [1, { deep: true }] }, 'inner') };
+    const shared = { k: 1 };
+    const copy = frozenJsonCopy({ a: shared, inner, b: [shared, shared] }, 'value');
+    expect(copy).toEqual({
+      a: { k: 1 },
+      inner: { nested: [1, { deep: true }] },
+      b: [{ k: 1 }, { k: 1 }],
+    });
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => frozenJsonCopy(cyclic, 'event e1')).toThrow(/circular/);
+    // A failed copy leaves no ancestors behind to be taken for cycles in the next one.
+    expect(frozenJsonCopy({ again: shared, list: [shared] }, 'value')).toEqual({
+      again: { k: 1 },
+      list: [{ k: 1 }],
+    });
+  });
+
+  it('gives every empty record as one frozen object, still a JSON-equal copy', () => {
+    const copy = frozenJsonCopy({ stateDelta: {}, artifactDelta: {}, list: [{}] }, 'value');
+    expect(copy).toEqual({ stateDelta: {}, artifactDelta: {}, list: [{}] });
+    expect(copy.stateDelta).toBe(copy.artifactDelta);
+    expect(Object.isFrozen(copy.stateDelta)).toBe(true);
+  });
+
   it('rejects cycles and BigInt with InvalidArgumentError naming the value', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = { back: cyclic };

@@ -7,8 +7,12 @@ import { InvalidArgumentError } from '@ferrite/core';
  * Throws {@link InvalidArgumentError} for what JSON cannot hold (cycles, BigInt).
  */
 export function frozenJsonCopy<TValue>(value: TValue, what: string): TValue {
+  // One ancestors stack is reused across calls (a toJSON that stores something while a copy is
+  // being made gets its own): the copy of an event then allocates nothing but the copy itself.
+  const ancestors = spareStack ?? [];
+  spareStack = undefined;
   try {
-    const copy = copyValue(value, [], '');
+    const copy = copyValue(value, ancestors, '');
     if (copy === undefined) throw new TypeError('it is not a JSON value');
     return copy as TValue;
   } catch (error) {
@@ -18,12 +22,20 @@ export function frozenJsonCopy<TValue>(value: TValue, what: string): TValue {
         cause: error,
       },
     );
+  } finally {
+    ancestors.length = 0;
+    spareStack = ancestors;
   }
 }
 
+let spareStack: object[] | undefined;
+
+/** Every empty record of every copy (the `{}` deltas of most events): frozen, so one is enough. */
+const EMPTY_RECORD: Readonly<Record<string, never>> = Object.freeze({});
+
 // Mirrors JSON.stringify: non-finite numbers become null, `toJSON` is honoured, undefined,
 // functions and symbols are dropped from objects and become null in arrays.
-function copyValue(value: unknown, ancestors: object[], key: string): unknown {
+function copyValue(value: unknown, ancestors: object[], key: string | number): unknown {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -39,7 +51,9 @@ function copyValue(value: unknown, ancestors: object[], key: string): unknown {
   }
   if (value === null) return null;
   const source = value as { toJSON?: (key: string) => unknown };
-  if (typeof source.toJSON === 'function') return copyValue(source.toJSON(key), ancestors, key);
+  if (typeof source.toJSON === 'function') {
+    return copyValue(source.toJSON(String(key)), ancestors, key);
+  }
   if (value instanceof Number || value instanceof String || value instanceof Boolean) {
     return copyValue(value.valueOf(), ancestors, key);
   }
@@ -49,13 +63,18 @@ function copyValue(value: unknown, ancestors: object[], key: string): unknown {
   if (Array.isArray(value)) {
     const array = new Array<unknown>(value.length);
     for (let index = 0; index < value.length; index++) {
-      array[index] = copyValue(value[index], ancestors, String(index)) ?? null;
+      array[index] = copyValue(value[index], ancestors, index) ?? null;
     }
     copy = array;
   } else {
-    const record: Record<string, unknown> = {};
     const entries = value as Record<string, unknown>;
-    for (const name of Object.keys(entries)) {
+    const names = Object.keys(entries);
+    if (names.length === 0) {
+      ancestors.pop();
+      return EMPTY_RECORD;
+    }
+    const record: Record<string, unknown> = {};
+    for (const name of names) {
       const field = copyValue(entries[name], ancestors, name);
       if (field !== undefined) record[name] = field;
     }
