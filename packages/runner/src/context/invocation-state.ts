@@ -4,9 +4,13 @@ import {
   type Content,
   type MemoryEntry,
   type MemoryService,
+  type Plugin,
+  type Agent,
+  type Event,
   type ResolvedRunConfig,
   type Session,
 } from '@ferrite/core';
+import type { RunInvocationContext } from './run-invocation-context.js';
 
 /** What one invocation's contexts share (every agent and branch of it). */
 export interface InvocationStateInit {
@@ -19,6 +23,7 @@ export interface InvocationStateInit {
   signal: AbortSignal;
   artifactService?: ArtifactService | undefined;
   memoryService?: MemoryService | undefined;
+  plugins?: readonly Plugin[] | undefined;
 }
 
 /**
@@ -37,6 +42,17 @@ export class InvocationState {
   userContent: Content;
   memories: readonly MemoryEntry[] = [];
   ended = false;
+  /** The Runner's plugins (agents call their model and tool hooks). */
+  readonly plugins: readonly Plugin[];
+  /** Runs an agent nested in this invocation; set by the invocation once its pipeline exists. */
+  runNested:
+    | ((
+        parent: RunInvocationContext,
+        agent: Agent,
+        message: Content,
+        options: { branch: string; signal?: AbortSignal | undefined },
+      ) => AsyncIterable<Event>)
+    | undefined;
   #modelCalls = 0;
 
   constructor(init: InvocationStateInit) {
@@ -48,6 +64,7 @@ export class InvocationState {
     this.runConfig = init.runConfig;
     this.signal = init.signal;
     this.artifactService = init.artifactService;
+    this.plugins = init.plugins ?? [];
     const memoryService = init.memoryService;
     this.memory = memoryService
       ? {

@@ -1,10 +1,13 @@
-import type {
-  Agent,
-  Content,
-  InvocationContext,
-  MemoryEntry,
-  ResolvedRunConfig,
-  Session,
+import {
+  InternalError,
+  type Agent,
+  type Content,
+  type Event,
+  type InvocationContext,
+  type Plugin,
+  type MemoryEntry,
+  type ResolvedRunConfig,
+  type Session,
 } from '@ferrite/core';
 import type { InvocationState } from './invocation-state.js';
 import { PendingWrites } from './pending-writes.js';
@@ -110,6 +113,20 @@ export class RunInvocationContext implements InvocationContext {
 
   endInvocation(): void {
     this.#shared.ended = true;
+  }
+
+  get plugins(): readonly Plugin[] {
+    return this.#shared.plugins;
+  }
+
+  runAgent(
+    agent: Agent,
+    message: Content,
+    options: { branch: string; signal?: AbortSignal },
+  ): AsyncIterable<Event> {
+    const runNested = this.#shared.runNested;
+    if (!runNested) throw new InternalError('This invocation cannot run nested agents yet');
+    return runNested(this, agent, message, options);
   }
 
   /**

@@ -1,5 +1,12 @@
 import type { Subscriber } from 'rxjs';
-import type { Event, Plugin, Session, SessionService, StreamingMode } from '@ferrite/core';
+import {
+  callPluginHook,
+  type Event,
+  type Plugin,
+  type Session,
+  type SessionService,
+  type StreamingMode,
+} from '@ferrite/core';
 import type { TakenWrites } from '../context/pending-writes.js';
 import { pendingWritesOf, type RunInvocationContext } from '../context/run-invocation-context.js';
 import { withEventDefaults } from './event-defaults.js';
@@ -35,6 +42,7 @@ export class EventPipeline {
   readonly #eventPlugins: readonly Plugin[];
   readonly #emitPartials: boolean;
   #inflight: Promise<void> | undefined;
+  #appendTail: Promise<unknown> | undefined;
 
   constructor(init: EventPipelineInit) {
     this.#control = init.control;
@@ -67,6 +75,30 @@ export class EventPipeline {
 
   /** Stores an event (never after the invocation stopped) and returns the stored copy. */
   async append(event: Event): Promise<Event> {
+    // An agent used as a tool stores its events while other branches may store theirs: appends
+    // wait for the one in flight, so the session's revision moves one append at a time.
+    if (this.#appendTail) return this.#appendAfter(this.#appendTail, event);
+    const appending = this.#appendNow(event);
+    this.#appendTail = appending;
+    return appending.finally(() => {
+      if (this.#appendTail === appending) this.#appendTail = undefined;
+    });
+  }
+
+  async #appendAfter(previous: Promise<unknown>, event: Event): Promise<Event> {
+    const appending = previous.then(
+      () => this.#appendNow(event),
+      () => this.#appendNow(event),
+    );
+    this.#appendTail = appending;
+    try {
+      return await appending;
+    } finally {
+      if (this.#appendTail === appending) this.#appendTail = undefined;
+    }
+  }
+
+  async #appendNow(event: Event): Promise<Event> {
     this.#control.checkpoint();
     const appending = this.#sessionService.appendEvent({ session: this.#session, event });
     let stored: Event;
@@ -98,7 +130,9 @@ export class EventPipeline {
   async #applyPlugins(context: RunInvocationContext, event: Event): Promise<Event> {
     let current = event;
     for (const plugin of this.#eventPlugins) {
-      const replaced = await this.#control.guard(plugin.onEvent?.(context, current));
+      const replaced = await this.#control.guard(
+        callPluginHook(plugin, 'onEvent', () => plugin.onEvent?.(context, current)),
+      );
       if (typeof replaced === 'object' && replaced !== null) {
         current = {
           ...replaced,

@@ -9,6 +9,7 @@ import {
   type SessionLockHolder,
 } from '@ferrite/core';
 import { InvocationState } from '../context/invocation-state.js';
+import { RunGuardrails } from '../guardrails/run-guardrails.js';
 import { RunInvocationContext } from '../context/run-invocation-context.js';
 import { selectAgent } from '../runner/agent-selection.js';
 import { AgentLoop } from './agent-loop.js';
@@ -16,6 +17,7 @@ import { EventPipeline } from './event-pipeline.js';
 import { Halted } from './halted.js';
 import type { InvocationControl } from './invocation-control.js';
 import { loadSession, preloadMemories } from './invocation-setup.js';
+import { runNestedAgent } from './nested-agent-run.js';
 import { runAfterRun, runBeforeRun, runOnUserMessage } from './plugin-hooks.js';
 import { RunGuards } from './run-guards.js';
 import type { RunRequest, RunnerParts } from './run-request.js';
@@ -168,6 +170,7 @@ export class Invocation implements SessionLockHolder, InvocationControl {
       signal: this.#controller.signal,
       artifactService: this.#parts.artifactService,
       memoryService: this.#parts.memoryService,
+      plugins,
     });
     const context = RunInvocationContext.create(shared, selectAgent(session.events, tree));
     const pipeline = new EventPipeline({
@@ -180,6 +183,8 @@ export class Invocation implements SessionLockHolder, InvocationControl {
       streamingMode: runConfig.streamingMode,
     });
     this.#pipeline = pipeline;
+    shared.runNested = (parent, agent, message, options) =>
+      runNestedAgent(this, pipeline, parent, agent, message, options);
 
     const earlyExit = await runBeforeRun(this, plugins, context);
     shared.userContent = await runOnUserMessage(this, plugins, context, shared.userContent);
@@ -200,7 +205,11 @@ export class Invocation implements SessionLockHolder, InvocationControl {
       await pipeline.deliver(root, createEvent({ author: tree.root.name, content: earlyExit }));
     } else if (!shared.ended) {
       this.#guards.start();
+      const guardrails = new RunGuardrails(this, tree);
+      await guardrails.beforeAgent(context);
       await new AgentLoop(this, pipeline, tree, runConfig.maxTransfers).run(context);
+      await guardrails.afterAgent();
+      await guardrails.checkOutput(context);
     }
 
     await runAfterRun(this, plugins, context);

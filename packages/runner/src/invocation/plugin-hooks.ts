@@ -1,4 +1,4 @@
-import type { Content, Plugin } from '@ferrite/core';
+import { callPluginHook, type Content, type Plugin } from '@ferrite/core';
 import type { RunInvocationContext } from '../context/run-invocation-context.js';
 import type { InvocationControl } from './invocation-control.js';
 
@@ -14,7 +14,9 @@ export async function runBeforeRun(
 ): Promise<Content | undefined> {
   for (const plugin of plugins) {
     if (!plugin.beforeRun) continue;
-    const result = await control.guard(plugin.beforeRun(context));
+    const result = await control.guard(
+      callPluginHook(plugin, 'beforeRun', () => plugin.beforeRun!(context)),
+    );
     if (isContent(result)) return result;
   }
   return undefined;
@@ -30,7 +32,9 @@ export async function runOnUserMessage(
   let current = message;
   for (const plugin of plugins) {
     if (!plugin.onUserMessage) continue;
-    const replaced = await control.guard(plugin.onUserMessage(context, current));
+    const replaced = await control.guard(
+      callPluginHook(plugin, 'onUserMessage', () => plugin.onUserMessage!(context, current)),
+    );
     if (isContent(replaced)) current = replaced;
   }
   return current;
@@ -43,6 +47,7 @@ export async function runAfterRun(
   context: RunInvocationContext,
 ): Promise<void> {
   for (const plugin of plugins) {
-    if (plugin.afterRun) await control.guard(plugin.afterRun(context));
+    if (plugin.afterRun)
+      await control.guard(callPluginHook(plugin, 'afterRun', () => plugin.afterRun!(context)));
   }
 }

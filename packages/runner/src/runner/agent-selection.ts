@@ -1,4 +1,4 @@
-import type { Agent, Event } from '@ferrite/core';
+import { isPrivateToBranch, type Agent, type Event } from '@ferrite/core';
 import type { AgentTree } from './agent-tree.js';
 
 /**
@@ -9,7 +9,8 @@ import type { AgentTree } from './agent-tree.js';
 export function selectAgent(events: readonly Event[], tree: AgentTree): Agent {
   for (let index = events.length - 1; index >= 0; index -= 1) {
     const event = events[index];
-    if (!event || event.author === 'user' || !event.author) continue;
+    // Events of an agent used as a tool never route a turn: that agent answered its caller.
+    if (!event || event.author === 'user' || !event.author || isPrivateToBranch(event)) continue;
     const name = event.actions?.transferToAgent || event.author;
     const agent = tree.find(name);
     return agent && tree.acceptsRouting(agent) ? agent : tree.root;

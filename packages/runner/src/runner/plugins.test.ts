@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { modelContent, userContent, type Plugin } from '@ferrite/core';
+import {
+  InvalidArgumentError,
+  PluginError,
+  modelContent,
+  userContent,
+  type Plugin,
+} from '@ferrite/core';
 import { runToArray } from '../index.js';
 import { TestAgent, collect, makeRunner, say } from '../testing/runner-fixtures.js';
 
@@ -87,12 +93,41 @@ describe('plugins', () => {
     expect((await stored()).map((e) => e.author)).toEqual(['user', 'root']);
   });
 
-  it('a failing plugin errors the stream with a FerriteError', async () => {
+  it('a failing plugin errors the stream with a PluginError naming the plugin and the hook', async () => {
     const { runner } = makeRunner(new TestAgent('root'), {
       plugins: [{ name: 'broken', afterRun: () => Promise.reject(new Error('plugin down')) }],
     });
     const result = await collect(runner.run('u1', 's1', userContent('hi')));
     expect(result.events).toHaveLength(1);
-    expect(result.error).toMatchObject({ code: 'internal', message: 'plugin down' });
+    expect(PluginError.isInstance(result.error)).toBe(true);
+    expect(result.error).toMatchObject({
+      code: 'plugin.error',
+      pluginName: 'broken',
+      hook: 'afterRun',
+      message: "Plugin 'broken' failed in afterRun: plugin down",
+    });
+  });
+
+  it('types a throw in every run hook, and lets a Ferrite error a plugin throws on purpose through', async () => {
+    for (const hook of ['beforeRun', 'onUserMessage', 'onEvent'] as const) {
+      const plugin: Plugin = {
+        name: `p_${hook}`,
+        [hook]: () => {
+          throw new TypeError('boom');
+        },
+      };
+      const { runner } = makeRunner(new TestAgent('root'), { plugins: [plugin] });
+      const result = await collect(runner.run('u1', 's1', userContent('hi')));
+      expect(result.error).toMatchObject({ code: 'plugin.error', pluginName: `p_${hook}`, hook });
+    }
+    const refusing: Plugin = {
+      name: 'refusing',
+      onUserMessage: () => {
+        throw new InvalidArgumentError('no such thing');
+      },
+    };
+    const { runner } = makeRunner(new TestAgent('root'), { plugins: [refusing] });
+    const result = await collect(runner.run('u1', 's1', userContent('hi')));
+    expect(InvalidArgumentError.isInstance(result.error)).toBe(true);
   });
 });
