@@ -141,6 +141,16 @@ function servedTool(tool: Tool, appName: string): Served {
         callId: requestId,
         signal,
       });
+      // An MCP client has no person to ask: a call that needs a confirmation is refused.
+      const confirm = tool.requireConfirmation;
+      if (
+        confirm === true ||
+        (typeof confirm === 'function' && (await confirm(check.value, context)))
+      ) {
+        return errorResult(
+          `Tool '${tool.name}' needs a person's confirmation, which an MCP client cannot give`,
+        );
+      }
       const value: unknown = await tool.execute(check.value, context);
       const structured =
         typeof value === 'object' && value !== null && !Array.isArray(value)

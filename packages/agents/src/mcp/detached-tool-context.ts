@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { EventActions, MemoryEntry, StateView, ToolContext } from '@ferrite/core';
+import {
+  ToolCallError,
+  type EventActions,
+  type MemoryEntry,
+  type StateView,
+  type ToolContext,
+} from '@ferrite/core';
 
 /** Who a tool served outside an agent runs for. */
 export interface DetachedCall {
@@ -41,6 +47,14 @@ export class DetachedToolContext implements ToolContext {
       },
       toObject: () => Object.fromEntries(values),
     };
+  }
+
+  /** An MCP client has no person to ask: asking for a confirmation fails the call. */
+  requestConfirmation(): void {
+    throw new ToolCallError(
+      this.agentName,
+      'This tool asks for a confirmation, which an MCP client cannot give',
+    );
   }
 
   /** Nothing to search outside a session. */
