@@ -60,6 +60,45 @@ describe('FunctionTool', () => {
     });
   });
 
+  it('checks arguments in place, without a copy, when the schema has no defaults', async () => {
+    const tool = new FunctionTool({
+      name: 'lookup',
+      description: 'Lookup',
+      parameters: {
+        type: 'object',
+        properties: { q: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } } },
+        required: ['q'],
+      },
+      execute: (args) => args,
+    });
+    const args = Object.freeze({ q: 'ferrite', tags: Object.freeze(['a']) });
+    const check = await checkToolArguments(tool, args);
+    expect(check).toEqual({ ok: true, value: args });
+    expect(check.ok && check.value).toBe(args);
+    expect(await checkToolArguments(tool, { tags: [1] })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/must have required property 'q'.*must be string/),
+    });
+    // A default anywhere in the schema (here under a nested property) still means a copy.
+    const nested = new FunctionTool({
+      name: 'nested',
+      description: 'Nested',
+      parameters: {
+        type: 'object',
+        properties: {
+          page: { type: 'object', properties: { size: { type: 'integer', default: 20 } } },
+        },
+      },
+      execute: (input) => input,
+    });
+    const input = { page: {} };
+    expect(await checkToolArguments(nested, input)).toEqual({
+      ok: true,
+      value: { page: { size: 20 } },
+    });
+    expect(input).toEqual({ page: {} });
+  });
+
   it('rejects a broken schema or name at construction', () => {
     expect(
       () =>

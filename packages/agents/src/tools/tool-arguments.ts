@@ -11,8 +11,11 @@ export interface SelfValidatingTool extends Tool {
   validateArguments(args: Record<string, unknown>): Promise<ArgumentCheck>;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true });
+// Made on the first schema compiled, so a program without JSON Schema tools never builds it.
+let ajv: Ajv | undefined;
 const compiled = new WeakMap<object, ValidateFunction>();
+/** Compiled schemas that hold a `default` keyword: only those change the value they check. */
+const fillsDefaults = new WeakSet<ValidateFunction>();
 
 /** Compiles a JSON Schema with ajv (cached per schema object); a broken schema is an InvalidArgumentError. */
 export function compileSchema(schema: JsonSchema, toolName: string): ValidateFunction {
@@ -20,7 +23,9 @@ export function compileSchema(schema: JsonSchema, toolName: string): ValidateFun
   if (!validate) {
     try {
       const { $schema: _ignored, ...rest } = schema;
+      ajv ??= new Ajv({ allErrors: true, strict: false, useDefaults: true });
       validate = ajv.compile(rest);
+      if (mentionsDefault(rest)) fillsDefaults.add(validate);
     } catch (error) {
       throw new InvalidArgumentError(
         `The parameters schema of tool '${toolName}' is not valid JSON Schema: ${(error as Error).message}`,
@@ -32,16 +37,29 @@ export function compileSchema(schema: JsonSchema, toolName: string): ValidateFun
   return validate;
 }
 
-/** Checks a copy of `args` against a JSON Schema; defaults from the schema are filled in. */
+/**
+ * Checks `args` against a JSON Schema. A schema with defaults fills them in on a copy; any other
+ * leaves the value unchanged (ajv only writes defaults), so `args` itself is checked and returned.
+ */
 export function checkAgainstSchema(
   schema: JsonSchema,
   toolName: string,
   args: Record<string, unknown>,
 ): ArgumentCheck {
   const validate = compileSchema(schema, toolName);
-  const value = structuredClone(args);
+  const value = fillsDefaults.has(validate) ? structuredClone(args) : args;
   if (validate(value)) return { ok: true, value };
-  return { ok: false, message: ajv.errorsText(validate.errors, { dataVar: 'args' }) };
+  return { ok: false, message: ajv!.errorsText(validate.errors, { dataVar: 'args' }) };
+}
+
+/** True when a `default` key appears anywhere in the schema (a property so named counts too). */
+function mentionsDefault(schema: unknown): boolean {
+  if (typeof schema !== 'object' || schema === null) return false;
+  if (Array.isArray(schema)) return schema.some(mentionsDefault);
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'default' || mentionsDefault(value)) return true;
+  }
+  return false;
 }
 
 /** Checks the arguments of a call of `tool`: its own check when it has one, else its JSON Schema. */
