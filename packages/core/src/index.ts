@@ -191,6 +191,7 @@ export {
   agentSpanAttributes,
   agentSpanName,
   spanText,
+  errorTypeOf,
   type SpanAttributes,
   type SpanAttributeValue,
 } from './telemetry/span-attributes.js';

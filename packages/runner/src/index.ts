@@ -7,6 +7,11 @@ export { SessionStateView } from './context/session-state-view.js';
 export { SessionScopedArtifacts } from './context/session-scoped-artifacts.js';
 export { RunInvocationContext } from './context/run-invocation-context.js';
 export { InProcessSessionLock } from './concurrency/in-process-session-lock.js';
+export {
+  injectTraceContext,
+  extractTraceContext,
+  type TraceCarrier,
+} from './telemetry/trace-context.js';
 export type {
   RunnerConfig,
   RunConfig,

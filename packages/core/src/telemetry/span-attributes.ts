@@ -1,4 +1,5 @@
 import type { InvocationContext } from '../agent/invocation-context.js';
+import { FerriteError } from '../errors/ferrite-error.js';
 import { TelemetryAttributes as A } from './telemetry-names.js';
 
 /** Attribute values a span accepts. */
@@ -56,4 +57,19 @@ export function spanText(value: unknown, limit = 16_384): string {
     text = `[not serializable: ${(error as Error).message}]`;
   }
   return text.length > limit ? `${text.slice(0, limit)}…[${text.length - limit} more]` : text;
+}
+
+/**
+ * The `error.type` of a failure: a Ferrite error's code (`model.error`, `run.max_turns`…),
+ * `cancelled` for an abort, else the error's name.
+ */
+export function errorTypeOf(error: unknown): string {
+  if (typeof error === 'object' && error !== null) {
+    const code = (error as { code?: unknown }).code;
+    const name = (error as { name?: unknown }).name;
+    if (FerriteError.isInstance(error) && typeof code === 'string') return code;
+    if (name === 'AbortError') return 'cancelled';
+    if (typeof name === 'string' && name !== '') return name;
+  }
+  return '_OTHER';
 }

@@ -2,6 +2,7 @@ import { AgentNotFoundError, TransferLimitError, createEvent, type Agent } from 
 import { pendingWritesOf, type RunInvocationContext } from '../context/run-invocation-context.js';
 import type { AgentTree } from '../runner/agent-tree.js';
 import { AgentEventSource } from './agent-event-source.js';
+import type { InvocationTelemetry } from '../telemetry/invocation-telemetry.js';
 import type { EventPipeline } from './event-pipeline.js';
 import type { InvocationControl } from './invocation-control.js';
 
@@ -15,13 +16,16 @@ export class AgentLoop {
   readonly #pipeline: EventPipeline;
   readonly #tree: AgentTree;
   readonly #maxTransfers: number;
+  readonly #telemetry: InvocationTelemetry | undefined;
 
   constructor(
     control: InvocationControl,
     pipeline: EventPipeline,
     tree: AgentTree,
     maxTransfers: number,
+    telemetry?: InvocationTelemetry,
   ) {
+    this.#telemetry = telemetry?.tracing ? telemetry : undefined;
     this.#control = control;
     this.#pipeline = pipeline;
     this.#tree = tree;
@@ -33,7 +37,9 @@ export class AgentLoop {
     let current = context;
     let transfers = 0;
     for (;;) {
-      const target = await this.#runAgent(current);
+      const target = this.#telemetry
+        ? await this.#telemetry.traceAgent(current, () => this.#runAgent(current))
+        : await this.#runAgent(current);
       if (target === undefined || current.ended) return;
       transfers += 1;
       if (transfers > this.#maxTransfers) {
@@ -58,6 +64,8 @@ export class AgentLoop {
         this.#control.checkpoint();
         if (next.done) break;
         const stored = await this.#pipeline.deliver(context, next.value);
+        if (stored && this.#telemetry)
+          this.#telemetry.event(context.contextOf(stored.author, stored.branch) ?? context, stored);
         const target = stored?.actions.transferToAgent;
         if (target) {
           transfer = this.#tree.find(target);

@@ -13,6 +13,7 @@ import { RunGuardrails } from '../guardrails/run-guardrails.js';
 import { RunInvocationContext } from '../context/run-invocation-context.js';
 import { selectAgent } from '../runner/agent-selection.js';
 import { AgentLoop } from './agent-loop.js';
+import { startTelemetry, type InvocationTelemetry } from '../telemetry/invocation-telemetry.js';
 import { EventPipeline } from './event-pipeline.js';
 import { Halted } from './halted.js';
 import type { InvocationControl } from './invocation-control.js';
@@ -39,6 +40,7 @@ export class Invocation implements SessionLockHolder, InvocationControl {
   #settled = false;
   readonly #waiters = new Set<(error: Error) => void>();
   #pipeline: EventPipeline | undefined;
+  #telemetry: InvocationTelemetry | undefined;
 
   constructor(parts: RunnerParts, request: RunRequest, subscriber: Subscriber<Event>) {
     this.#parts = parts;
@@ -111,6 +113,7 @@ export class Invocation implements SessionLockHolder, InvocationControl {
   async execute(release: () => void): Promise<void> {
     let failure: unknown;
     let failed = false;
+    this.#telemetry = startTelemetry(this.#parts, this.#request);
     try {
       this.checkpoint();
       await this.#run();
@@ -134,6 +137,7 @@ export class Invocation implements SessionLockHolder, InvocationControl {
   #halt(reason: StopReason, abortReason: unknown): void {
     if (this.#stop !== undefined || this.#settled) return;
     this.#stop = reason;
+    this.#telemetry?.halted(reason);
     this.#controller.abort(
       typeof abortReason === 'string' ? new DOMException(abortReason, 'AbortError') : abortReason,
     );
@@ -144,6 +148,7 @@ export class Invocation implements SessionLockHolder, InvocationControl {
   #settle(failed: boolean, failure: unknown): void {
     const stop = this.#stop;
     this.#settled = true;
+    this.#telemetry?.end(stop, failed, failure);
     if (stop === 'cancel') return;
     if (typeof stop === 'object') {
       this.#subscriber.error(stop);
@@ -173,6 +178,7 @@ export class Invocation implements SessionLockHolder, InvocationControl {
       plugins,
     });
     const context = RunInvocationContext.create(shared, selectAgent(session.events, tree));
+    this.#telemetry?.attach(context);
     const pipeline = new EventPipeline({
       control: this,
       session,
@@ -207,7 +213,9 @@ export class Invocation implements SessionLockHolder, InvocationControl {
       this.#guards.start();
       const guardrails = new RunGuardrails(this, tree);
       await guardrails.beforeAgent(context);
-      await new AgentLoop(this, pipeline, tree, runConfig.maxTransfers).run(context);
+      await new AgentLoop(this, pipeline, tree, runConfig.maxTransfers, this.#telemetry).run(
+        context,
+      );
       await guardrails.afterAgent();
       await guardrails.checkOutput(context);
     }

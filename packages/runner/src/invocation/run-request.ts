@@ -1,8 +1,10 @@
+import type { Context } from '@opentelemetry/api';
 import type {
   ArtifactService,
   Content,
   MemoryService,
   Plugin,
+  Logger,
   ResolvedRunConfig,
   SessionService,
 } from '@ferrite/core';
@@ -16,6 +18,8 @@ export interface RunnerParts {
   artifactService: ArtifactService | undefined;
   memoryService: MemoryService | undefined;
   plugins: readonly Plugin[];
+  /** The run lifecycle log (the no-op logger when none is configured). */
+  logger: Logger;
 }
 
 /** One validated call of `run`. */
@@ -25,4 +29,6 @@ export interface RunRequest {
   message: Content;
   stateDelta: Record<string, unknown> | undefined;
   runConfig: ResolvedRunConfig;
+  /** The trace context the run's spans nest under. */
+  parentContext: Context;
 }

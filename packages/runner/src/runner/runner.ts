@@ -1,6 +1,8 @@
 import { Observable, concatMap, defer } from 'rxjs';
 import {
   InvalidArgumentError,
+  isLogger,
+  noopLogger,
   toStorableJson,
   resolveRunConfig,
   toFerriteError,
@@ -26,6 +28,11 @@ import { toAsyncIterable } from '../consume/to-async-iterable.js';
 import { Invocation } from '../invocation/invocation.js';
 import type { RunRequest, RunnerParts } from '../invocation/run-request.js';
 import { AgentTree } from './agent-tree.js';
+import {
+  parentContextOf,
+  validateTraceCarrier,
+  type TraceCarrier,
+} from '../telemetry/trace-context.js';
 
 /** Options of {@link Runner.run}. */
 export interface RunOptions {
@@ -33,6 +40,11 @@ export interface RunOptions {
   stateDelta?: Record<string, unknown>;
   /** Overrides the Runner's run config, per key. */
   runConfig?: RunConfig;
+  /**
+   * The trace the run's spans continue (from `injectTraceContext()` on the side that queued or
+   * requested the run); default: the OpenTelemetry context active when `run` is called.
+   */
+  traceContext?: TraceCarrier;
 }
 
 /** Options of {@link Runner.runLive}. */
@@ -119,6 +131,9 @@ export class Runner {
         throw new InvalidArgumentError(`RunnerConfig.plugins[${index}] is not a plugin`);
       }
     });
+    if (config.logger !== undefined && !isLogger(config.logger)) {
+      throw new InvalidArgumentError('RunnerConfig.logger must be a Logger');
+    }
     this.agent = config.agent;
     this.sessionService = config.sessionService;
     this.artifactService = config.artifactService;
@@ -133,6 +148,7 @@ export class Runner {
       artifactService: this.artifactService,
       memoryService: this.memoryService,
       plugins: this.plugins,
+      logger: config.logger ?? noopLogger,
     });
   }
 
@@ -271,6 +287,9 @@ export class Runner {
       sessionId,
       message,
       stateDelta: options.stateDelta,
+      parentContext: parentContextOf(
+        options.traceContext === undefined ? undefined : validateTraceCarrier(options.traceContext),
+      ),
       runConfig:
         options.runConfig === undefined
           ? this.runConfig
