@@ -46,7 +46,67 @@ async function statefulServer() {
   };
 }
 
-describe('McpToolset listing cache (SDK McpServer over Streamable HTTP)', () => {
+/**
+ * A server keeping one SDK McpServer per session, answering 404 for a session it does not know
+ * (as the protocol asks); `forget()` drops every session as a restart would, without closing
+ * their streams, so the client learns of it only from the 404.
+ */
+async function forgetfulServer() {
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  let calls = 0;
+  const http = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const text = Buffer.concat(chunks).toString();
+      const body: unknown = text ? JSON.parse(text) : undefined;
+      const id = request.headers['mcp-session-id'];
+      const known = typeof id === 'string' ? sessions.get(id) : undefined;
+      if (known) return void known.handleRequest(request, response, body);
+      if (id !== undefined) {
+        response.writeHead(404, { 'content-type': 'application/json' });
+        return void response.end(
+          '{"jsonrpc":"2.0","error":{"code":-32001,"message":"Session not found"},"id":null}',
+        );
+      }
+      const mcp = new McpServer({ name: 'forgetful', version: '1.0.0' });
+      mcp.registerTool('count', { description: 'Counts its calls' }, () => ({
+        content: [{ type: 'text', text: String(++calls) }],
+      }));
+      const transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (sessionId) => void sessions.set(sessionId, transport),
+      });
+      void mcp.connect(transport).then(() => transport.handleRequest(request, response, body));
+    });
+  });
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    forget: () => sessions.clear(),
+    async [Symbol.asyncDispose]() {
+      http.closeAllConnections();
+      http.close();
+      await once(http, 'close');
+    },
+  };
+}
+
+describe('McpToolset over Streamable HTTP against the SDK McpServer', () => {
+  it('a session the server no longer knows (404) is replaced and the call sent once more', async () => {
+    await using server = await forgetfulServer();
+    await using toolset = new McpToolset({ server: { url: server.url } });
+    const [count] = await toolset.getTools();
+    expect(await count!.execute({})).toEqual({ content: [{ text: '1' }] });
+    server.forget();
+    // Ran exactly once more: the 404 request was not run, the retry was.
+    expect(await count!.execute({})).toEqual({ content: [{ text: '2' }] });
+    expect(await count!.execute({})).toEqual({ content: [{ text: '3' }] });
+  });
+
   it('lists once per connection, sends the configured headers, and re-lists after tools/list_changed', async () => {
     await using server = await statefulServer();
     await using toolset = new McpToolset({
