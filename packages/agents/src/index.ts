@@ -12,3 +12,15 @@ export {
 export { LoadMemoryTool, loadMemory, type LoadMemoryToolConfig } from './tools/load-memory-tool.js';
 export { TRANSFER_TOOL_NAME } from './tools/transfer-to-agent-tool.js';
 export { renderInstruction } from './llm/instruction-template.js';
+export { AgentTool, type AgentToolConfig } from './tools/agent-tool.js';
+export type {
+  AgentCallbacks,
+  CallbackList,
+  BeforeModelCallback,
+  AfterModelCallback,
+  OnModelErrorCallback,
+  BeforeToolCallback,
+  AfterToolCallback,
+  OnToolErrorCallback,
+} from './callbacks/callbacks.js';
+export type { OutputSchema } from './structured/output-schema.js';

@@ -1,4 +1,12 @@
-import type { Content, Event, FunctionCall, Part, Session } from '@ferrite/core';
+import {
+  isPrivateToBranch,
+  isWithinBranch,
+  type Content,
+  type Event,
+  type FunctionCall,
+  type Part,
+  type Session,
+} from '@ferrite/core';
 
 interface CachedHistory {
   /** Id of the session's first event when the list was last extended. */
@@ -69,6 +77,8 @@ export class BranchHistory {
     for (let index = history.scanned; index < events.length; index += 1) {
       const event = events[index]!;
       if (!isVisibleFromBranch(event.branch, branch)) continue;
+      // An agent used as a tool: only its own branch sees its events (its caller sees the response).
+      if (isPrivateToBranch(event) && !isWithinBranch(event.branch!, branch)) continue;
       const content = this.#convert(event);
       if (content) appendAnswered(history, content);
     }

@@ -1,4 +1,8 @@
+import { InvalidArgumentError } from '@ferrite/core';
 import type {
+  Agent,
+  Content,
+  Event,
   EventActions,
   InvocationContext,
   MemoryEntry,
@@ -50,6 +54,16 @@ export class CallToolContext implements ToolContext {
   /** The session's artifacts (undefined without an artifact service); saves land in `artifactDelta`. */
   get artifacts(): ScopedArtifacts | undefined {
     return this.#context.artifacts;
+  }
+
+  /** Runs `agent` nested in this invocation, in the branch `<caller>.<agent>`, stopped with this call. */
+  runAgent(agent: Agent, message: Content): AsyncIterable<Event> {
+    const context = this.#context;
+    if (!context.runAgent) {
+      throw new InvalidArgumentError('Running an agent from a tool needs a Runner');
+    }
+    const branch = `${context.branch ?? context.agent.name}.${agent.name}`;
+    return context.runAgent(agent, message, { branch, signal: this.signal });
   }
 
   /** Searches the user's long-term memory; empty without a memory service. */

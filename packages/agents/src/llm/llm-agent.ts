@@ -26,6 +26,16 @@ import { BranchHistory } from './branch-history.js';
 import { renderInstruction } from './instruction-template.js';
 import { assertKnownTools, runToolCalls } from './tool-calls.js';
 import { systemInstructionOf } from './system-instruction.js';
+import { callModel } from '../callbacks/call-model.js';
+import {
+  callbackListsOf,
+  type AgentCallbacks,
+  type CallbackLists,
+} from '../callbacks/callbacks.js';
+import { StructuredOutput, type OutputSchema } from '../structured/output-schema.js';
+import { checkStructuredAnswer } from '../structured/structured-answer.js';
+import { historyAfterTransfer, modelOf, settingsOf } from './run-settings.js';
+import type { InputGuardrail, OutputGuardrail } from '@ferrite/core';
 
 /** An instruction: a template with `{state}` placeholders, or a function of the context (used as it is). */
 export type Instruction = string | ((context: InvocationContext) => string | Promise<string>);
@@ -55,6 +65,19 @@ export interface LlmAgentConfig {
   disallowTransferToPeers?: boolean;
   /** Generation settings passed to the model on every call. */
   generateConfig?: GenerateConfig;
+  /**
+   * The shape of the final answer (zod or JSON Schema): requested in the provider's
+   * structured-output mode, parsed and checked; `outputKey` then stores the parsed value.
+   */
+  outputSchema?: OutputSchema<TOutput>;
+  /** Times an answer that fails `outputSchema` is sent back to the model; default 1. */
+  outputRetries?: number;
+  /** Ask the provider to enforce `outputSchema` exactly (OpenAI `strict`); default false. */
+  outputSchemaStrict?: boolean;
+  /** Checks of the user's message when this agent answers it (after the run's). */
+  inputGuardrails?: readonly InputGuardrail[];
+  /** Checks of the final answer when this agent gives it (after the run's). */
+  outputGuardrails?: readonly OutputGuardrail[];
 }
 
 /**
@@ -72,7 +95,7 @@ export interface LlmAgentConfig {
  * });
  * ```
  */
-export class LlmAgent implements Agent {
+export class LlmAgent<TOutput = string> implements Agent {
   /** The agent's name, unique in its tree. */
   readonly name: string;
   /** What the agent is good at (empty when not given). */
@@ -100,8 +123,18 @@ export class LlmAgent implements Agent {
   /** Generation settings passed to the model. */
   readonly generateConfig: GenerateConfig | undefined;
   readonly #history: BranchHistory;
+  /** The schema of its final answer, when it has one. */
+  readonly outputSchema: OutputSchema<TOutput> | undefined;
+  /** Times an answer that fails the schema is sent back to the model. */
+  readonly outputRetries: number;
+  /** Checks of the user's message when this agent answers it. */
+  readonly inputGuardrails: readonly InputGuardrail[];
+  /** Checks of the final answer when this agent gives it. */
+  readonly outputGuardrails: readonly OutputGuardrail[];
+  readonly #callbacks: CallbackLists;
+  readonly #structured: StructuredOutput<TOutput> | undefined;
 
-  constructor(config: LlmAgentConfig) {
+  constructor(config: LlmAgentConfig<TOutput>) {
     this.name = validateAgentName(config.name);
     if (!config.model || typeof config.model.generate !== 'function') {
       throw new InvalidArgumentError(`Agent '${this.name}' needs a model`);
@@ -149,6 +182,48 @@ export class LlmAgent implements Agent {
     this.generateConfig = config.generateConfig;
     this.subAgents = attachSubAgents(this, config.subAgents);
     this.#history = new BranchHistory(this.name);
+    this.#callbacks = callbackListsOf(
+      config,
+      (key) =>
+        new InvalidArgumentError(
+          `The ${key} of agent '${this.name}' must be a function or a list of functions`,
+        ),
+    );
+    this.outputSchema = config.outputSchema;
+    this.#structured =
+      config.outputSchema === undefined
+        ? undefined
+        : new StructuredOutput(config.outputSchema, this.name, config.outputSchemaStrict ?? false);
+    const retries = config.outputRetries ?? 1;
+    if (!Number.isInteger(retries) || retries < 0) {
+      throw new InvalidArgumentError(
+        `The outputRetries of agent '${this.name}' must be a non-negative integer`,
+      );
+    }
+    this.outputRetries = retries;
+    this.inputGuardrails = Object.freeze([...(config.inputGuardrails ?? [])]);
+    this.outputGuardrails = Object.freeze([...(config.outputGuardrails ?? [])]);
+  }
+
+  /**
+   * Parses and checks a final answer against the output schema (the text itself without one);
+   * throws OutputValidationError when it does not match.
+   */
+  parseOutput(text: string): TOutput {
+    if (!this.#structured) return text as TOutput;
+    const verdict = checkStructuredAnswer(
+      this.#structured,
+      this.name,
+      { role: 'model', parts: [{ text }] },
+      0,
+    );
+    // With no retries left an invalid answer throws, so the verdict is a valid one.
+    return (verdict as { value: TOutput }).value;
+  }
+
+  /** Its model and tool callbacks as lists (the tool-call path reads them). */
+  get callbackLists(): CallbackLists {
+    return this.#callbacks;
   }
 
   /**
@@ -183,11 +258,18 @@ export class LlmAgent implements Agent {
     const toolsets =
       this.toolsets.length > 0 ? new ToolsetResolver(this.name, tools, this.toolsets) : undefined;
     const stream = context.runConfig.streamingMode !== 'none';
+    // Answers that failed the output schema and the check's message, for the next request only.
+    let corrections: Content[] = [];
+    let retriesLeft = this.outputRetries;
     for (;;) {
       context.signal.throwIfAborted();
       if (toolsets) ({ tools, declarations } = await toolsets.resolve(context));
       const request: ModelRequest = {
-        contents: this.#history.contentsFor(context.session, context.branch),
+        contents: historyAfterTransfer(
+          context,
+          this.name,
+          this.#history.contentsFor(context.session, context.branch),
+        ),
         tools: declarations,
       };
       const systemInstruction = systemInstructionOf(
@@ -197,16 +279,21 @@ export class LlmAgent implements Agent {
         context.memories,
       );
       if (systemInstruction) request.systemInstruction = systemInstruction;
-      if (this.generateConfig) request.config = this.generateConfig;
+      const config = settingsOf(context, this.generateConfig);
+      if (config) request.config = config;
+      if (this.#structured) request.outputSchema = this.#structured.declaration;
+      if (corrections.length > 0) request.contents = [...request.contents, ...corrections];
 
-      context.countModelCall();
       let final: ModelResponse | undefined;
       // One response, one identity: its partial chunks carry the id of the event it ends in.
       const responseId = newEventId();
-      for await (const response of this.model.generate(request, {
+      for await (const response of callModel(
+        context,
+        modelOf(context, this.model),
+        request,
+        this.#callbacks,
         stream,
-        signal: context.signal,
-      })) {
+      )) {
         if (response.partial) {
           if (stream && response.content)
             yield this.#event(context, {
@@ -231,6 +318,18 @@ export class LlmAgent implements Agent {
       if (final.errorCode !== undefined) answer.errorCode = final.errorCode;
       if (final.errorMessage !== undefined) answer.errorMessage = final.errorMessage;
 
+      if (calls.length === 0 && this.#structured) {
+        const verdict = checkStructuredAnswer(this.#structured, this.name, content, retriesLeft);
+        if (verdict.kind === 'retry') {
+          retriesLeft -= 1;
+          corrections = [...corrections, ...verdict.corrections];
+          continue;
+        }
+        if (this.outputKey) context.state.set(this.outputKey, verdict.value);
+        yield this.#event(context, answer);
+        return;
+      }
+      corrections = [];
       if (calls.length === 0) {
         if (
           this.outputKey &&

@@ -1,6 +1,7 @@
 import {
   FerriteError,
   ModelBehaviorError,
+  PluginError,
   ToolCallError,
   type EventActions,
   type FunctionCall,
@@ -9,6 +10,8 @@ import {
   type Tool,
 } from '@ferrite/core';
 import { checkToolArguments } from '../tools/tool-arguments.js';
+import { callTool } from '../callbacks/call-tool.js';
+import { callbackListsOfAgent } from '../callbacks/callbacks.js';
 import { TRANSFER_TOOL_NAME } from '../tools/transfer-to-agent-tool.js';
 import { CallToolContext } from './call-tool-context.js';
 import { toolBatch } from './tool-batch.js';
@@ -66,10 +69,18 @@ export async function runToolCalls(
         const toolContext = new CallToolContext(context, call.id, signal);
         toolContexts.push(toolContext);
         try {
-          return toResponse(await tool.execute(check.value, toolContext));
+          return toResponse(
+            await callTool(
+              tool,
+              check.value,
+              toolContext,
+              callbackListsOfAgent(context.agent),
+              context.plugins ?? [],
+            ),
+          );
         } catch (error) {
           if (context.signal.aborted) throw context.signal.reason;
-          if (ToolCallError.isInstance(error)) throw error;
+          if (ToolCallError.isInstance(error) || PluginError.isInstance(error)) throw error;
           const message = error instanceof Error ? error.message : String(error);
           if ((tool as { failRunOnError?: boolean }).failRunOnError) {
             throw new ToolCallError(tool.name, `Tool '${tool.name}' failed: ${message}`, {

@@ -34,6 +34,12 @@ export function toGeminiRequest(request: ModelRequest): Record<string, unknown> 
   if (config?.maxOutputTokens !== undefined)
     generationConfig.maxOutputTokens = config.maxOutputTokens;
   if (config?.stopSequences?.length) generationConfig.stopSequences = config.stopSequences;
+  if (request.outputSchema) {
+    // `responseJsonSchema` takes JSON Schema as it is (as `parametersJsonSchema` does for tools);
+    // the older `responseSchema` takes an OpenAPI subset that refuses keywords zod emits.
+    generationConfig.responseMimeType = 'application/json';
+    generationConfig.responseJsonSchema = withoutSchemaKeyword(request.outputSchema.schema);
+  }
   if (Object.keys(generationConfig).length > 0) body.generationConfig = generationConfig;
   return { ...body, ...config?.extra };
 }

@@ -52,6 +52,13 @@ export function toOpenAIRequest(
   if (config?.topP !== undefined) body.top_p = config.topP;
   if (config?.maxOutputTokens !== undefined) body.max_tokens = config.maxOutputTokens;
   if (config?.stopSequences?.length) body.stop = config.stopSequences;
+  if (request.outputSchema) {
+    const { name, schema, strict } = request.outputSchema;
+    body.response_format = {
+      type: 'json_schema',
+      json_schema: { name, schema: withoutSchemaKeyword(schema), strict: strict ?? false },
+    };
+  }
   if (stream) {
     body.stream = true;
     body.stream_options = { include_usage: true };

@@ -1,0 +1,95 @@
+import {
+  callPluginHook,
+  type InvocationContext,
+  type Model,
+  type ModelRequest,
+  type ModelResponse,
+  type Plugin,
+} from '@ferrite/core';
+import { AgentCallbackContext } from './agent-callback-context.js';
+import { isAnswer, type CallbackLists } from './callbacks.js';
+
+/**
+ * One model call wrapped in the plugins' and the agent's model hooks (plugins first; the first
+ * value returned wins and the rest are skipped, as in Google ADK):
+ * - `beforeModel`: a returned response is yielded as the complete answer, the model is not
+ *   called and the call is not counted against `maxTurns`;
+ * - `onModelError`: when the model throws, a returned response is yielded instead, otherwise
+ *   the error goes on;
+ * - `afterModel`: a returned response replaces the complete answer.
+ * Partial responses pass through untouched. A plugin that throws fails the run with PluginError.
+ */
+export async function* callModel(
+  context: InvocationContext,
+  model: Model,
+  request: ModelRequest,
+  callbacks: CallbackLists,
+  stream: boolean,
+): AsyncGenerator<ModelResponse> {
+  const plugins = context.plugins ?? [];
+  const callbackContext = new AgentCallbackContext(context);
+  const skipped = await firstAnswer(
+    plugins,
+    'beforeModel',
+    (plugin) => plugin.beforeModel?.(callbackContext, request),
+    callbacks.beforeModel,
+    (callback) => callback(callbackContext, request),
+  );
+  if (skipped) {
+    yield { ...skipped, partial: false };
+    return;
+  }
+  context.countModelCall();
+  let final: ModelResponse | undefined;
+  try {
+    for await (const response of model.generate(request, { stream, signal: context.signal })) {
+      if (response.partial) yield response;
+      else final = response;
+    }
+  } catch (error) {
+    if (context.signal.aborted) throw error;
+    const replacement = await firstAnswer(
+      plugins,
+      'onModelError',
+      (plugin) => plugin.onModelError?.(callbackContext, request, error),
+      callbacks.onModelError,
+      (callback) => callback(callbackContext, request, error),
+    );
+    if (!replacement) throw error;
+    final = replacement;
+  }
+  if (!final) return;
+  const replaced = await firstAnswer(
+    plugins,
+    'afterModel',
+    (plugin) => plugin.afterModel?.(callbackContext, final),
+    callbacks.afterModel,
+    (callback) => callback(callbackContext, final),
+  );
+  yield { ...(replaced ?? final), partial: false };
+}
+
+/**
+ * The first value the plugins' `hook`, then the agent's callbacks, return (undefined when none
+ * does). Used by the model and tool wrappers alike.
+ */
+export async function firstAnswer<TValue, TCallback>(
+  plugins: readonly Plugin[],
+  hook: keyof Plugin & string,
+  callPlugin: (plugin: Plugin) => TValue | undefined | void | Promise<TValue | undefined | void>,
+  callbacks: readonly TCallback[],
+  callCallback: (
+    callback: TCallback,
+  ) => TValue | undefined | void | Promise<TValue | undefined | void>,
+): Promise<TValue | undefined> {
+  for (const plugin of plugins) {
+    if (typeof plugin[hook] !== 'function') continue;
+    const value = await callPluginHook(plugin, hook, () => callPlugin(plugin));
+    if (isAnswer(value)) return value;
+  }
+  for (const callback of callbacks) {
+    const value = await callCallback(callback);
+    if (isAnswer(value)) return value;
+  }
+  return undefined;
+}
