@@ -37,6 +37,33 @@ export {
   type GuardrailErrorOptions,
 } from './errors/guardrail-errors.js';
 export { toFerriteError, isAbortError } from './errors/to-ferrite-error.js';
+export { ConfirmationMismatchError } from './errors/confirmation-mismatch-error.js';
+export {
+  REQUEST_CONFIRMATION_FUNCTION_CALL_NAME,
+  REJECTED_CALL_RESPONSE,
+  type ToolConfirmation,
+  type ConfirmationRequest,
+  type RequireConfirmation,
+} from './confirmation/tool-confirmation.js';
+export {
+  pendingRequestsOf,
+  resumptionOf,
+  resumedAnswersFor,
+  readConfirmationAnswer,
+  isAnswerEvent,
+  jsonEqual,
+  type PendingRequest,
+  type PendingConfirmation,
+  type PendingToolResult,
+  type ResumedAnswer,
+  type Resumption,
+  type ConfirmationAnswer,
+} from './confirmation/pending-requests.js';
+export {
+  bindAnswers,
+  assertNoFunctionCalls,
+  type BoundAnswers,
+} from './confirmation/bind-answers.js';
 export { abortableDelay, type AbortableDelayOptions } from './async/abortable-delay.js';
 export {
   ObservableReader,

@@ -3,11 +3,13 @@ import type {
   Agent,
   Content,
   Event,
+  ConfirmationRequest,
   EventActions,
   InvocationContext,
   MemoryEntry,
   ScopedArtifacts,
   StateView,
+  ToolConfirmation,
   ToolContext,
 } from '@ferrite/core';
 
@@ -19,12 +21,30 @@ export class CallToolContext implements ToolContext {
   readonly signal: AbortSignal;
   /** Control-flow actions the tool asks for; merged into the response event. */
   readonly actions: Partial<EventActions> = {};
+  /** The person's answer, when the call runs after a confirmation. */
+  readonly toolConfirmation: ToolConfirmation | undefined;
+  /** What the tool asked the person to confirm (its result is then dropped). */
+  confirmationRequest: ConfirmationRequest | undefined;
   readonly #context: InvocationContext;
 
-  constructor(context: InvocationContext, functionCallId: string, signal: AbortSignal) {
+  constructor(
+    context: InvocationContext,
+    functionCallId: string,
+    signal: AbortSignal,
+    toolConfirmation?: ToolConfirmation,
+  ) {
     this.#context = context;
     this.functionCallId = functionCallId;
     this.signal = signal;
+    this.toolConfirmation = toolConfirmation;
+  }
+
+  /** Asks the person to confirm this call; the invocation pauses once the tools of the turn ran. */
+  requestConfirmation(request: ConfirmationRequest = {}): void {
+    this.confirmationRequest = {
+      ...(typeof request.hint === 'string' ? { hint: request.hint } : {}),
+      ...(request.payload === undefined ? {} : { payload: request.payload }),
+    };
   }
 
   /** Id of the invocation the call belongs to. */

@@ -25,6 +25,7 @@ import { ToolsetResolver } from '../tools/toolset-resolver.js';
 import { BranchHistory } from './branch-history.js';
 import { renderInstruction } from './instruction-template.js';
 import { assertKnownTools, runToolCalls } from './tool-calls.js';
+import { confirmationRequestEvent, confirmedCallsFor } from '../confirmation/confirmation-events.js';
 import { systemInstructionOf } from './system-instruction.js';
 import { callModel } from '../callbacks/call-model.js';
 import {
@@ -258,12 +259,35 @@ export class LlmAgent<TOutput = string> implements Agent {
     const toolsets =
       this.toolsets.length > 0 ? new ToolsetResolver(this.name, tools, this.toolsets) : undefined;
     const stream = context.runConfig.streamingMode !== 'none';
+    // Resuming a paused invocation: the calls the person answered run before the model is asked.
+    let resumed = confirmedCallsFor(context, this.name);
     // Answers that failed the output schema and the check's message, for the next request only.
     let corrections: Content[] = [];
     let retriesLeft = this.outputRetries;
     for (;;) {
       context.signal.throwIfAborted();
       if (toolsets) ({ tools, declarations } = await toolsets.resolve(context));
+      if (resumed) {
+        assertKnownTools(resumed.calls, tools, this.name);
+        const outcome = await runToolCalls(context, resumed.calls, tools, resumed.confirmed);
+        resumed = undefined;
+        if (outcome.responses.length > 0 || outcome.confirmations.length === 0) {
+          yield this.#event(context, {
+            content: {
+              role: 'user',
+              parts: outcome.responses.map((functionResponse) => ({ functionResponse })),
+            },
+            actions: outcome.actions,
+          });
+        }
+        if (outcome.confirmations.length > 0) {
+          yield this.#event(context, confirmationRequestEvent(outcome.confirmations));
+          return;
+        }
+        const { transferToAgent, escalate, skipSummarization } = outcome.actions;
+        if (context.ended || transferToAgent !== undefined || escalate || skipSummarization) return;
+        continue;
+      }
       const request: ModelRequest = {
         contents: historyAfterTransfer(
           context,
@@ -350,13 +374,19 @@ export class LlmAgent<TOutput = string> implements Agent {
       if (context.ended) return;
 
       const outcome = await runToolCalls(context, calls, tools);
-      yield this.#event(context, {
+      // Calls waiting for a confirmation have no response yet; the invocation pauses after them.
+      if (outcome.responses.length > 0 || outcome.confirmations.length === 0)
+        yield this.#event(context, {
         content: {
           role: 'user',
           parts: outcome.responses.map((functionResponse) => ({ functionResponse })),
         },
         actions: outcome.actions,
       });
+      if (outcome.confirmations.length > 0) {
+        yield this.#event(context, confirmationRequestEvent(outcome.confirmations));
+        return;
+      }
       const { transferToAgent, escalate, skipSummarization } = outcome.actions;
       if (
         context.ended ||

@@ -2,13 +2,17 @@ import {
   FerriteError,
   ModelBehaviorError,
   PluginError,
+  REJECTED_CALL_RESPONSE,
   ToolCallError,
+  type ConfirmationRequest,
   type EventActions,
   type FunctionCall,
   type FunctionResponse,
   type InvocationContext,
   type Tool,
+  type ToolConfirmation,
 } from '@ferrite/core';
+import { AWAITING_CONFIRMATION, confirmationGate } from '../confirmation/confirmation-gate.js';
 import { checkToolArguments } from '../tools/tool-arguments.js';
 import { callTool } from '../callbacks/call-tool.js';
 import { callbackListsOfAgent } from '../callbacks/callbacks.js';
@@ -24,6 +28,22 @@ export interface ToolCallsOutcome {
   actions: Partial<EventActions>;
   /** At least one long-running tool was called. */
   longRunning: boolean;
+  /** Calls that wait for the person's confirmation (they have no response in `responses`). */
+  confirmations: ConfirmationAsk[];
+}
+
+/** A call that asked for a confirmation, and what it asked. */
+export interface ConfirmationAsk {
+  call: FunctionCall;
+  request: ConfirmationRequest;
+  /** The tool lets the person edit the arguments. */
+  editableArguments: boolean;
+}
+
+/** The person's answer for a call run again after a confirmation, with the arguments it runs with. */
+export interface ConfirmedCall {
+  confirmation: ToolConfirmation;
+  args: Record<string, unknown>;
 }
 
 /** Throws ModelBehaviorError when the model called a tool the agent does not have. */
@@ -51,6 +71,7 @@ export async function runToolCalls(
   context: InvocationContext,
   calls: readonly FunctionCall[],
   tools: ReadonlyMap<string, Tool>,
+  confirmed?: ReadonlyMap<string, ConfirmedCall>,
 ): Promise<ToolCallsOutcome> {
   const batch = toolBatch(context.signal, calls.length);
   const signal = batch.signal;
@@ -58,26 +79,30 @@ export async function runToolCalls(
   const toolContexts: CallToolContext[] = [];
   const settled = await batch.settle(
     calls
-      .map(async (call): Promise<Record<string, unknown>> => {
+      .map(async (call): Promise<Record<string, unknown> | typeof AWAITING_CONFIRMATION> => {
         const tool = tools.get(call.name)!;
         if (call.name === TRANSFER_TOOL_NAME && call !== firstTransfer) {
           return { error: 'Only the first transfer_to_agent call of a response is carried out' };
         }
-        const check = await checkToolArguments(tool, call.args);
+        const answer = confirmed?.get(call.id);
+        const check = await checkToolArguments(tool, answer?.args ?? call.args);
         if (!check.ok)
           return { error: `Invalid arguments for tool '${call.name}': ${check.message}` };
-        const toolContext = new CallToolContext(context, call.id, signal);
+        const toolContext = new CallToolContext(context, call.id, signal, answer?.confirmation);
         toolContexts.push(toolContext);
         try {
-          return toResponse(
-            await callTool(
-              tool,
-              check.value,
-              toolContext,
-              callbackListsOfAgent(context.agent),
-              context.plugins ?? [],
-            ),
+          const gate = await confirmationGate(tool, check.value, toolContext);
+          if (gate === 'rejected') return { ...REJECTED_CALL_RESPONSE };
+          if (gate === 'ask') return AWAITING_CONFIRMATION;
+          const result = await callTool(
+            tool,
+            check.value,
+            toolContext,
+            callbackListsOfAgent(context.agent),
+            context.plugins ?? [],
           );
+          if (toolContext.confirmationRequest) return AWAITING_CONFIRMATION;
+          return toResponse(result);
         } catch (error) {
           if (context.signal.aborted) throw context.signal.reason;
           if (ToolCallError.isInstance(error) || PluginError.isInstance(error)) throw error;
@@ -94,10 +119,20 @@ export async function runToolCalls(
   );
   if (context.signal.aborted) throw context.signal.reason;
   const responses: FunctionResponse[] = [];
+  const confirmations: ConfirmationAsk[] = [];
   for (const [index, result] of settled.entries()) {
     if (result.status === 'rejected') throw firstFailure(settled) ?? result.reason;
     const call = calls[index]!;
-    responses.push({ id: call.id, name: call.name, response: result.value });
+    if (result.value === AWAITING_CONFIRMATION) {
+      const asked = toolContexts.find((toolContext) => toolContext.functionCallId === call.id);
+      confirmations.push({
+        call,
+        request: asked?.confirmationRequest ?? {},
+        editableArguments: tools.get(call.name)?.editableArguments === true,
+      });
+    } else {
+      responses.push({ id: call.id, name: call.name, response: result.value });
+    }
   }
   const actions: Partial<EventActions> = {};
   for (const toolContext of toolContexts) {
@@ -107,7 +142,7 @@ export async function runToolCalls(
     if (asked.skipSummarization) actions.skipSummarization = true;
   }
   const longRunning = calls.some((call) => tools.get(call.name)?.isLongRunning === true);
-  return { responses, actions, longRunning };
+  return { responses, actions, longRunning, confirmations };
 }
 
 /** The error that caused the others: a run-failing ToolCallError before the aborts it triggered. */

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { InvalidArgumentError, type JsonSchema, type ToolContext } from '@ferrite/core';
+import {
+  InvalidArgumentError,
+  type JsonSchema,
+  type RequireConfirmation,
+  type ToolContext,
+} from '@ferrite/core';
 import {
   checkAgainstSchema,
   compileSchema,
@@ -30,6 +35,13 @@ export interface FunctionToolConfig<TParameters extends ToolParameters> {
   failRunOnError?: boolean;
   /** The call starts work that finishes outside this turn (the agent stops after answering it). */
   isLongRunning?: boolean;
+  /**
+   * Every call (or every call the predicate picks, from its checked arguments) waits for the
+   * person's confirmation; the invocation pauses until it is answered. Default false.
+   */
+  requireConfirmation?: RequireConfirmation<ToolContext>;
+  /** The person may edit the arguments when confirming (the answer's payload replaces them). Default false. */
+  editableArguments?: boolean;
 }
 
 function isZodSchema(value: unknown): value is z.ZodType {
@@ -63,6 +75,10 @@ export class FunctionTool<
   readonly failRunOnError: boolean;
   /** Whether a call starts work that finishes outside the turn. */
   readonly isLongRunning: boolean;
+  /** Whether (or for which arguments) a call waits for the person's confirmation. */
+  readonly requireConfirmation: RequireConfirmation<ToolContext>;
+  /** Whether the person may edit the arguments when confirming. */
+  readonly editableArguments: boolean;
   readonly #zod: z.ZodType | undefined;
   readonly #execute: FunctionToolConfig<TParameters>['execute'];
 
@@ -77,6 +93,14 @@ export class FunctionTool<
     this.description = config.description;
     this.failRunOnError = config.failRunOnError ?? false;
     this.isLongRunning = config.isLongRunning ?? false;
+    const confirm = config.requireConfirmation ?? false;
+    if (typeof confirm !== 'boolean' && typeof confirm !== 'function') {
+      throw new InvalidArgumentError(
+        `requireConfirmation of tool '${config.name}' must be a boolean or a function`,
+      );
+    }
+    this.requireConfirmation = confirm;
+    this.editableArguments = config.editableArguments === true;
     this.#execute = config.execute;
     const parameters = config.parameters ?? { type: 'object', properties: {} };
     if (isZodSchema(parameters)) {

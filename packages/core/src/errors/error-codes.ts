@@ -29,6 +29,8 @@ export type FerriteErrorCode =
   | 'guardrail.input_tripwire'
   | 'guardrail.output_tripwire'
   | 'guardrail.error'
+  // Human in the loop: an answer that does not bind to a pending request.
+  | 'confirmation.mismatch'
   // The HTTP layer (SPEC §9, §13).
   | 'unauthorized'
   | 'forbidden'
@@ -70,6 +72,7 @@ export const ERROR_STATUS: Readonly<Record<FerriteErrorCode, number>> = Object.f
   'guardrail.input_tripwire': 422,
   'guardrail.output_tripwire': 500,
   'guardrail.error': 500,
+  'confirmation.mismatch': 409,
   unauthorized: 401,
   forbidden: 403,
   'user.forbidden': 403,

@@ -2,6 +2,11 @@ import type { EventActions } from '../types/event.js';
 import type { JsonSchema } from './json-schema.js';
 import type { ScopedArtifacts, StateView } from '../agent/invocation-context.js';
 import type { MemoryEntry } from '../services/memory-service.js';
+import type {
+  ConfirmationRequest,
+  RequireConfirmation,
+  ToolConfirmation,
+} from '../confirmation/tool-confirmation.js';
 import type { Agent } from '../agent/agent.js';
 import type { Content } from '../types/content.js';
 import type { Event } from '../types/event.js';
@@ -30,6 +35,13 @@ export interface ToolContext {
    * it stops with this call's signal. Yields the stored events. Absent outside a Runner.
    */
   runAgent?(agent: Agent, message: Content): AsyncIterable<Event>;
+  /**
+   * Asks the person to confirm this call: the result the tool returns is dropped, the invocation
+   * pauses, and once answered the tool runs again with {@link ToolContext.toolConfirmation} set.
+   */
+  requestConfirmation(request?: ConfirmationRequest): void;
+  /** The person's answer when the call runs after a confirmation; undefined otherwise. */
+  readonly toolConfirmation?: ToolConfirmation | undefined;
 }
 
 /** Something the model can call. */
@@ -42,6 +54,16 @@ export interface Tool {
   readonly parameters?: JsonSchema;
   /** The call starts work that finishes outside this turn. */
   readonly isLongRunning?: boolean;
+  /**
+   * The call waits for the person's confirmation before it runs (a predicate decides per call);
+   * a refused call answers the model with `{ error: 'This tool call was rejected.' }`.
+   */
+  readonly requireConfirmation?: RequireConfirmation<ToolContext>;
+  /**
+   * With `requireConfirmation`: the person may edit the arguments, and the call runs with the
+   * edited ones (sent as the answer's `payload`). Otherwise an answer that changes them is refused.
+   */
+  readonly editableArguments?: boolean;
   /** Runs the tool; the result is sent back to the model (objects as they are, others wrapped as `{ result }`). */
   execute(args: Record<string, unknown>, context: ToolContext): Promise<unknown>;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Content, FunctionCall, FunctionResponse } from './content.js';
+import type { ToolConfirmation } from '../confirmation/tool-confirmation.js';
 
 /** Side effects an event carries: state and artifact changes, control flow. */
 export interface EventActions {
@@ -13,6 +14,10 @@ export interface EventActions {
   escalate?: boolean;
   /** The tool result is the final answer; the model is not asked to summarise it. */
   skipSummarization?: boolean;
+  /** Confirmations asked for, by the id of the function call that waits for them (ADK's shape). */
+  requestedToolConfirmations?: Record<string, ToolConfirmation>;
+  /** Progress of workflow agents, by agent name, recorded on an event that pauses the invocation. */
+  agentState?: Record<string, Record<string, unknown>>;
 }
 
 /** Token counts of one model call. */

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import {
+  REQUEST_CONFIRMATION_FUNCTION_CALL_NAME,
+  resumedAnswersFor,
+  type EventInit,
+  type FunctionCall,
+  type InvocationContext,
+  type Part,
+  type ToolConfirmation,
+} from '@ferrite/core';
+import type { ConfirmationAsk, ConfirmedCall } from '../llm/tool-calls.js';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The event that pauses the invocation (ADK's wire shape): one `adk_request_confirmation` call
+ * per waiting call, with its own id, holding the original call and `toolConfirmation`; the ids
+ * are long-running (so ADK clients offer an answer form) and the requests are recorded in
+ * `actions.requestedToolConfirmations` under the original calls' ids.
+ */
+export function confirmationRequestEvent(asks: readonly ConfirmationAsk[]): EventInit {
+  const parts: Part[] = [];
+  const requested: Record<string, ToolConfirmation> = {};
+  const ids: string[] = [];
+  for (const { call, request, editableArguments } of asks) {
+    const id = `adk-${randomUUID()}`;
+    const toolConfirmation: ToolConfirmation = {
+      ...(request.hint === undefined ? {} : { hint: request.hint }),
+      confirmed: false,
+      ...(request.payload === undefined ? {} : { payload: request.payload }),
+    };
+    parts.push({
+      functionCall: {
+        id,
+        name: REQUEST_CONFIRMATION_FUNCTION_CALL_NAME,
+        args: {
+          originalFunctionCall: { id: call.id, name: call.name, args: call.args },
+          toolConfirmation,
+          ...(editableArguments ? { editableArguments: true } : {}),
+        },
+      },
+    });
+    requested[call.id] = toolConfirmation;
+    ids.push(id);
+  }
+  return {
+    content: { role: 'model', parts },
+    longRunningToolIds: ids,
+    actions: { requestedToolConfirmations: requested },
+  };
+}
+
+/** The original calls an agent runs again because the newest user message answered them. */
+export interface ResumedCalls {
+  /** The original calls, in the order they were answered. */
+  calls: FunctionCall[];
+  /** Each call's answer and the arguments it runs with. */
+  confirmed: Map<string, ConfirmedCall>;
+}
+
+/**
+ * The confirmations the newest user message gave `agentName` in the context's branch and that it
+ * has not acted on yet; undefined when there are none. A confirmed call of a tool that allows
+ * edited arguments runs with the answer's payload as its arguments.
+ */
+export function confirmedCallsFor(
+  context: InvocationContext,
+  agentName: string,
+): ResumedCalls | undefined {
+  const calls: FunctionCall[] = [];
+  const confirmed = new Map<string, ConfirmedCall>();
+  for (const answer of resumedAnswersFor(context.session.events, agentName, context.branch)) {
+    const { request, confirmation } = answer;
+    if (request.kind !== 'confirmation' || !confirmation) continue;
+    const original = request.originalFunctionCall;
+    const edits =
+      confirmation.confirmed &&
+      request.editableArguments &&
+      request.toolConfirmation.payload === undefined &&
+      isRecord(confirmation.payload);
+    calls.push(original);
+    confirmed.set(original.id, {
+      confirmation: {
+        ...(request.toolConfirmation.hint === undefined
+          ? {}
+          : { hint: request.toolConfirmation.hint }),
+        confirmed: confirmation.confirmed,
+        ...(confirmation.payload === undefined ? {} : { payload: confirmation.payload }),
+      },
+      args: edits ? (confirmation.payload as Record<string, unknown>) : original.args,
+    });
+  }
+  return calls.length > 0 ? { calls, confirmed } : undefined;
+}
