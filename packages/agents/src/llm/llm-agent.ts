@@ -19,12 +19,13 @@ import {
   validateAgentName,
 } from '@ferrite/core';
 import { attachSubAgents } from '../agent/attach-sub-agents.js';
-import { TRANSFER_TOOL_NAME, TransferToAgentTool } from '../tools/transfer-to-agent-tool.js';
+import { TRANSFER_TOOL_NAME } from '../tools/transfer-to-agent-tool.js';
 import { validateToolName } from '../tools/tool-name.js';
 import { ToolsetResolver } from '../tools/toolset-resolver.js';
 import { BranchHistory } from './branch-history.js';
 import { renderInstruction } from './instruction-template.js';
 import { assertKnownTools, runToolCalls } from './tool-calls.js';
+import { toolTableOf } from './tool-table.js';
 import { confirmationRequestEvent, confirmedCallsFor } from '../confirmation/confirmation-events.js';
 import { systemInstructionOf } from './system-instruction.js';
 import { callModel } from '../callbacks/call-model.js';
@@ -247,14 +248,10 @@ export class LlmAgent<TOutput = string> implements Agent {
   /** Runs the model-and-tools loop for one invocation, yielding its events as they happen. */
   async *run(context: InvocationContext): AsyncGenerator<Event> {
     const targets = this.transferTargets();
-    const ownTools = new Map<string, Tool>(this.tools.map((tool) => [tool.name, tool]));
-    if (targets.length > 0) ownTools.set(TRANSFER_TOOL_NAME, new TransferToAgentTool(targets));
-    let tools: ReadonlyMap<string, Tool> = ownTools;
-    let declarations = [...tools.values()].map((tool) => ({
-      name: tool.name,
-      description: tool.description,
-      ...(tool.parameters ? { parameters: tool.parameters } : {}),
-    }));
+    // Built once per agent and tree, shared by its runs (a Map, the transfer tool, declarations).
+    const table = toolTableOf(this, this.tools, targets);
+    let tools: ReadonlyMap<string, Tool> = table.tools;
+    let declarations = table.declarations;
     // Agents without toolsets keep one map for the whole run; with toolsets, it is resolved per call.
     const toolsets =
       this.toolsets.length > 0 ? new ToolsetResolver(this.name, tools, this.toolsets) : undefined;
