@@ -1,4 +1,5 @@
 import {
+  REQUEST_CONFIRMATION_FUNCTION_CALL_NAME,
   isPrivateToBranch,
   isWithinBranch,
   type Content,
@@ -21,6 +22,10 @@ interface CachedHistory {
   length: number;
   /** Calls of the last own model content that no later content has answered yet. */
   openCalls: readonly FunctionCall[];
+  /** Every call of that model content, in order. */
+  turnCalls: readonly FunctionCall[];
+  /** Index in `contents` of the content holding that turn's responses so far. */
+  answering: number | undefined;
 }
 
 /** What the model is told about a call whose response was never stored. */
@@ -73,6 +78,8 @@ export class BranchHistory {
       contents: [],
       length: 0,
       openCalls: [],
+      turnCalls: [],
+      answering: undefined,
     };
     for (let index = history.scanned; index < events.length; index += 1) {
       const event = events[index]!;
@@ -95,7 +102,9 @@ export class BranchHistory {
     // A history that ends on an unanswered call of this agent (a turn cut right after it) is
     // answered for this request only: the real response may still be appended later.
     if (history.openCalls.length > 0) {
-      return [...history.contents, cancelledResponses(history.openCalls, [])];
+      const contents = [...history.contents];
+      closeTurn(history, contents);
+      return contents;
     }
     return history.contents;
   }
@@ -111,41 +120,102 @@ export class BranchHistory {
 }
 
 /**
- * Appends `content`, first answering the calls of the previous own model content that it does
- * not answer: a turn cut by a cancellation, a crash or a stale write can leave a function call
- * without a stored response, and providers refuse a history that holds one. The missing
- * responses say the call was cancelled; they go into the content that answers the other calls
- * of the same model turn, or into a content of their own before `content`.
+ * Appends `content`, keeping every model turn's calls answered in one content right after it:
+ * responses stored in several events (calls answered after a confirmation) are gathered into the
+ * content that answers the turn, in call order. A turn cut by a cancellation, a crash or a stale
+ * write can leave a call without a stored response, and providers refuse a history that holds
+ * one: when the conversation moves on, the missing responses say the call was cancelled. A
+ * response to no open call (a long-running call's result, sent after its first response) is
+ * told as text, which every provider accepts.
  */
 function appendAnswered(history: CachedHistory, content: Content): void {
-  const open = history.openCalls;
-  if (open.length > 0) {
-    history.openCalls = [];
-    const answered = new Set<string>();
-    for (const part of content.parts) {
-      if (part.functionResponse) answered.add(part.functionResponse.id);
-    }
-    const missing = answered.size === 0 ? open : open.filter((call) => !answered.has(call.id));
-    if (missing.length > 0) {
-      if (answered.size === 0) history.contents.push(cancelledResponses(missing, []));
-      else content = cancelledResponses(missing, content.parts);
+  const contents = history.contents;
+  const responses = content.parts.filter((part) => part.functionResponse !== undefined);
+  const onlyResponses = responses.length > 0 && responses.length === content.parts.length;
+  if (history.openCalls.length > 0) {
+    if (!onlyResponses) {
+      closeTurn(history, contents);
+    } else {
+      const open = new Set(history.openCalls.map((call) => call.id));
+      const answering = responses.filter((part) => open.has(part.functionResponse!.id));
+      if (answering.length > 0) {
+        const answered = new Set(answering.map((part) => part.functionResponse!.id));
+        history.openCalls = history.openCalls.filter((call) => !answered.has(call.id));
+        if (history.answering === undefined) {
+          history.answering = contents.length;
+          contents.push(inCallOrder(history.turnCalls, answering));
+        } else {
+          const previous = contents[history.answering]!;
+          contents[history.answering] = inCallOrder(history.turnCalls, [
+            ...previous.parts,
+            ...answering,
+          ]);
+        }
+        if (answering.length === responses.length) return;
+        content = {
+          role: content.role,
+          parts: responses.filter((part) => !answering.includes(part)),
+        };
+      }
     }
   }
-  history.contents.push(content);
+  if (responses.length > 0 && content.role !== 'model') content = withLateResponsesAsText(content);
+  contents.push(content);
   if (content.role === 'model') {
     const calls: FunctionCall[] = [];
     for (const part of content.parts) if (part.functionCall) calls.push(part.functionCall);
-    if (calls.length > 0) history.openCalls = calls;
+    if (calls.length > 0) {
+      history.openCalls = calls;
+      history.turnCalls = calls;
+      history.answering = undefined;
+    }
   }
 }
 
-/** A user-role content answering `calls` as cancelled, followed by `rest`. */
-function cancelledResponses(calls: readonly FunctionCall[], rest: readonly Part[]): Content {
-  const parts: Part[] = calls.map((call) => ({
-    functionResponse: { id: call.id, name: call.name, response: { ...CANCELLED_CALL_RESPONSE } },
-  }));
-  parts.push(...rest);
-  return Object.freeze({ role: 'user', parts: Object.freeze(parts) as Part[] });
+/** Answers the open calls of the current turn as cancelled, in `contents` (the cache or a copy). */
+function closeTurn(history: CachedHistory, contents: Content[]): void {
+  const cancelled = history.openCalls.map(
+    (call): Part => ({
+      functionResponse: { id: call.id, name: call.name, response: { ...CANCELLED_CALL_RESPONSE } },
+    }),
+  );
+  if (history.answering === undefined) {
+    contents.push(inCallOrder(history.turnCalls, cancelled));
+  } else {
+    const previous = contents[history.answering]!;
+    contents[history.answering] = inCallOrder(history.turnCalls, [
+      ...previous.parts,
+      ...cancelled,
+    ]);
+  }
+  if (contents === history.contents) {
+    history.openCalls = [];
+    history.answering = undefined;
+  }
+}
+
+/** A user-role content of function responses, ordered as the turn's calls. */
+function inCallOrder(calls: readonly FunctionCall[], parts: readonly Part[]): Content {
+  const position = new Map(calls.map((call, index) => [call.id, index]));
+  const rank = (part: Part): number => position.get(part.functionResponse?.id ?? '') ?? 0;
+  const sorted = [...parts].sort((left, right) => rank(left) - rank(right));
+  return Object.freeze({ role: 'user', parts: Object.freeze(sorted) as Part[] });
+}
+
+/** `content` with its function responses, which answer no open call, told as text. */
+function withLateResponsesAsText(content: Content): Content {
+  return Object.freeze({
+    role: content.role,
+    parts: Object.freeze(
+      content.parts.map((part) =>
+        part.functionResponse
+          ? {
+              text: `The call ${part.functionResponse.id} of tool \`${part.functionResponse.name}\` returned: ${JSON.stringify(part.functionResponse.response)}`,
+            }
+          : part,
+      ),
+    ) as Part[],
+  });
 }
 
 /**
@@ -162,9 +232,11 @@ function stillPrefix(history: CachedHistory, events: readonly Event[]): boolean 
 /** One event as the agent `agentName` sees it, or null when it adds nothing to the conversation. */
 export function convertEvent(event: Event, agentName: string): Content | null {
   if (event.partial || !event.content || event.content.parts.length === 0) return null;
-  if (event.author === agentName || event.author === 'user') return event.content;
+  const content = withoutConfirmationParts(event.content);
+  if (content.parts.length === 0) return null;
+  if (event.author === agentName || event.author === 'user') return content;
   const parts: Part[] = [{ text: 'For context:' }];
-  for (const part of event.content.parts) {
+  for (const part of content.parts) {
     if (part.thought) continue;
     if (part.text !== undefined) {
       parts.push({ text: `[${event.author}] said: ${part.text}` });
@@ -183,4 +255,19 @@ export function convertEvent(event: Event, agentName: string): Content | null {
   return parts.length > 1
     ? Object.freeze({ role: 'user', parts: Object.freeze(parts) as Part[] })
     : null;
+}
+
+/**
+ * The content without `adk_request_confirmation` calls and answers: they are between the
+ * framework and the person; the model sees the original call and, once answered, its response.
+ */
+function withoutConfirmationParts(content: Content): Content {
+  const isConfirmation = (part: Part): boolean =>
+    part.functionCall?.name === REQUEST_CONFIRMATION_FUNCTION_CALL_NAME ||
+    part.functionResponse?.name === REQUEST_CONFIRMATION_FUNCTION_CALL_NAME;
+  if (!content.parts.some(isConfirmation)) return content;
+  return Object.freeze({
+    role: content.role,
+    parts: Object.freeze(content.parts.filter((part) => !isConfirmation(part))) as Part[],
+  });
 }
