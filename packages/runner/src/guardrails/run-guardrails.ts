@@ -31,7 +31,11 @@ async function verdictOf(
       cause: error,
     });
   }
-  if (typeof result !== 'object' || result === null || typeof result.tripwireTriggered !== 'boolean') {
+  if (
+    typeof result !== 'object' ||
+    result === null ||
+    typeof result.tripwireTriggered !== 'boolean'
+  ) {
     throw new GuardrailError(
       guardrail.name,
       `Guardrail '${guardrail.name}' returned no verdict ({ tripwireTriggered: boolean })`,
