@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: lint (cached by turbo), type-check (tsc -b), every vitest project.
+# The whole test suite: lint (cached by turbo), type-check (tsc -b), the package tarballs
+# (scripts/check-packages.mjs), every vitest project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1
@@ -8,4 +9,6 @@ bash scripts/ensure-postgres.sh
 swift_env=$(bash scripts/ensure-swift.sh); set -a; eval "$swift_env"; set +a
 pnpm exec turbo run lint --output-logs=errors-only
 pnpm exec tsc -b
+# Needs the build: packs every package and lints each tarball (publint, attw, contents).
+node scripts/check-packages.mjs
 pnpm exec vitest run "$@"
