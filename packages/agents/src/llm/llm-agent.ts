@@ -1,3 +1,4 @@
+import { traceModelCall } from '../telemetry/model-call-telemetry.js';
 import {
   InvalidArgumentError,
   ModelError,
@@ -308,12 +309,12 @@ export class LlmAgent<TOutput = string> implements Agent {
       let final: ModelResponse | undefined;
       // One response, one identity: its partial chunks carry the id of the event it ends in.
       const responseId = newEventId();
-      for await (const response of callModel(
+      const model = modelOf(context, this.model);
+      for await (const response of traceModelCall(
         context,
-        modelOf(context, this.model),
+        model,
         request,
-        this.#callbacks,
-        stream,
+        callModel(context, model, request, this.#callbacks, stream),
       )) {
         if (response.partial) {
           if (stream && response.content)

@@ -1,3 +1,4 @@
+import { traceToolCall } from '../telemetry/tool-call-telemetry.js';
 import {
   FerriteError,
   ModelBehaviorError,
@@ -94,12 +95,14 @@ export async function runToolCalls(
           const gate = await confirmationGate(tool, check.value, toolContext);
           if (gate === 'rejected') return { ...REJECTED_CALL_RESPONSE };
           if (gate === 'ask') return AWAITING_CONFIRMATION;
-          const result = await callTool(
-            tool,
-            check.value,
-            toolContext,
-            callbackListsOfAgent(context.agent),
-            context.plugins ?? [],
+          const result = await traceToolCall(context, tool, call, () =>
+            callTool(
+              tool,
+              check.value,
+              toolContext,
+              callbackListsOfAgent(context.agent),
+              context.plugins ?? [],
+            ),
           );
           if (toolContext.confirmationRequest) return AWAITING_CONFIRMATION;
           return toResponse(result);

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Event, type InvocationContext } from '@ferrite/core';
-import { eventsOf } from '../agent/events-of.js';
+import { runChildAgent } from '../telemetry/child-agent-run.js';
 import { WorkflowAgent, type WorkflowAgentConfig } from './workflow-agent.js';
 
 /** Settings of a {@link LoopAgent}. */
@@ -42,7 +42,7 @@ export class LoopAgent extends WorkflowAgent {
     ) {
       for (const child of this.subAgents) {
         let escalated = false;
-        for await (const event of eventsOf(child.run(context.withAgent(child)))) {
+        for await (const event of runChildAgent(context, child)) {
           yield event;
           if (event.actions?.escalate) escalated = true;
           if (context.ended) return;

@@ -1,5 +1,5 @@
 import type { Event, InvocationContext } from '@ferrite/core';
-import { eventsOf } from '../agent/events-of.js';
+import { runChildAgent } from '../telemetry/child-agent-run.js';
 import { WorkflowAgent, type WorkflowAgentConfig } from './workflow-agent.js';
 
 /** Settings of a {@link ParallelAgent}. */
@@ -31,7 +31,7 @@ export class ParallelAgent extends WorkflowAgent {
       const branch = context.branch
         ? `${context.branch}.${child.name}`
         : `${this.name}.${child.name}`;
-      return eventsOf(child.run(context.withAgent(child, { branch })));
+      return runChildAgent(context, child, { branch });
     });
     const pending = new Map<number, Promise<BranchStep>>();
     const finished = new Set<number>();

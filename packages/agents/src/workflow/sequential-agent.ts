@@ -1,5 +1,5 @@
 import type { Event, InvocationContext } from '@ferrite/core';
-import { eventsOf } from '../agent/events-of.js';
+import { runChildAgent } from '../telemetry/child-agent-run.js';
 import { WorkflowAgent, type WorkflowAgentConfig } from './workflow-agent.js';
 
 /** Settings of a {@link SequentialAgent}. */
@@ -19,7 +19,7 @@ export class SequentialAgent extends WorkflowAgent {
   async *run(context: InvocationContext): AsyncGenerator<Event> {
     for (const child of this.subAgents) {
       if (context.ended) return;
-      for await (const event of eventsOf(child.run(context.withAgent(child)))) {
+      for await (const event of runChildAgent(context, child)) {
         yield event;
         if (context.ended) return;
       }

@@ -28,6 +28,8 @@ export interface RunRequest {
   sessionId: string;
   message: Content;
   stateDelta: Record<string, unknown> | undefined;
+  /** The id the caller chose for the invocation (`RunOptions.invocationId`). */
+  invocationId: string | undefined;
   runConfig: ResolvedRunConfig;
   /** The trace context the run's spans nest under. */
   parentContext: Context;

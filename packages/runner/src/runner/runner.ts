@@ -45,6 +45,11 @@ export interface RunOptions {
    * requested the run); default: the OpenTelemetry context active when `run` is called.
    */
   traceContext?: TraceCarrier;
+  /**
+   * The invocation's id, chosen by the caller (a queue or a server that must name the run before
+   * it starts); default a fresh UUID. A resumed paused invocation keeps its own id.
+   */
+  invocationId?: string;
 }
 
 /** Options of {@link Runner.runLive}. */
@@ -287,6 +292,10 @@ export class Runner {
       sessionId,
       message,
       stateDelta: options.stateDelta,
+      invocationId:
+        options.invocationId === undefined
+          ? undefined
+          : validateName('invocationId', options.invocationId),
       parentContext: parentContextOf(
         options.traceContext === undefined ? undefined : validateTraceCarrier(options.traceContext),
       ),
