@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createEvent, getFunctionCalls, isFinalResponse } from '../index.js';
+import { createEvent, getFunctionCalls, isFinalResponse, newEventId } from '../index.js';
 
 describe('createEvent', () => {
   it('fills id, timestamp, empty invocation and author, and both action maps', () => {
@@ -48,5 +48,17 @@ describe('isFinalResponse', () => {
     ).toBe(true);
     expect(isFinalResponse(createEvent({ content: call, longRunningToolIds: [] }))).toBe(false);
     expect(getFunctionCalls(createEvent({ content: call }))).toHaveLength(1);
+  });
+});
+
+describe('newEventId', () => {
+  it('gives distinct ids in UUID form, one random prefix per process and a counter', () => {
+    const ids = Array.from({ length: 2000 }, () => newEventId());
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of [ids[0]!, ids.at(-1)!]) {
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    }
+    expect(ids[0]!.slice(0, 24)).toBe(ids.at(-1)!.slice(0, 24));
+    expect(parseInt(ids.at(-1)!.slice(24), 16) - parseInt(ids[0]!.slice(24), 16)).toBe(1999);
   });
 });

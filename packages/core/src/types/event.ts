@@ -51,9 +51,23 @@ export interface Event {
 /** What {@link createEvent} takes: any event fields, with `actions` fields optional. */
 export type EventInit = Partial<Omit<Event, 'actions'>> & { actions?: Partial<EventActions> };
 
-/** Creates a fresh event id. */
+// Ids are a random 74-bit prefix per process (a version-4 UUID's first 24 characters) and a
+// 48-bit counter, so they keep the UUID form and stay unique across processes and restarts
+// while costing no random bytes per event. They are unique, not secret: nothing may rely on an
+// id being unguessable.
+let idPrefix = randomUUID().slice(0, 24);
+let idCounter = 0;
+const COUNTER_LIMIT = 2 ** 48;
+
+/** Creates a fresh event id, in UUID form, unique across processes. */
 export function newEventId(): string {
-  return randomUUID();
+  if (idCounter === COUNTER_LIMIT) {
+    idPrefix = randomUUID().slice(0, 24);
+    idCounter = 0;
+  }
+  const counter = idCounter.toString(16);
+  idCounter += 1;
+  return idPrefix + '000000000000'.slice(counter.length) + counter;
 }
 
 /** Builds a complete {@link Event}, filling id, timestamp, actions and empty invocation/author. */
