@@ -166,7 +166,7 @@ export class Invocation implements SessionLockHolder, InvocationControl {
     const { runConfig } = this.#request;
     const session = await loadSession(this, this.#parts, this.#request);
     const shared = new InvocationState({
-      invocationId: randomUUID(),
+      invocationId: this.#request.invocationId ?? randomUUID(),
       appName: this.#parts.appName,
       userId: this.#request.userId,
       session,
