@@ -38,6 +38,7 @@ export {
 } from './errors/guardrail-errors.js';
 export { toFerriteError, isAbortError } from './errors/to-ferrite-error.js';
 export { ConfirmationMismatchError } from './errors/confirmation-mismatch-error.js';
+export { WorkerLostError } from './errors/worker-lost-error.js';
 export {
   REQUEST_CONFIRMATION_FUNCTION_CALL_NAME,
   REJECTED_CALL_RESPONSE,

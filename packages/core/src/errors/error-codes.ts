@@ -31,6 +31,8 @@ export type FerriteErrorCode =
   | 'guardrail.error'
   // Human in the loop: an answer that does not bind to a pending request.
   | 'confirmation.mismatch'
+  // Distributed runs: a queued run whose worker was lost (never run again).
+  | 'run.worker_lost'
   // The HTTP layer (SPEC §9, §13).
   | 'unauthorized'
   | 'forbidden'
@@ -73,6 +75,7 @@ export const ERROR_STATUS: Readonly<Record<FerriteErrorCode, number>> = Object.f
   'guardrail.output_tripwire': 500,
   'guardrail.error': 500,
   'confirmation.mismatch': 409,
+  'run.worker_lost': 503,
   unauthorized: 401,
   forbidden: 403,
   'user.forbidden': 403,
