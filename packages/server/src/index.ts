@@ -19,3 +19,11 @@ export {
   type NodeListenerOptions,
 } from './node/to-node-listener.js';
 export { serve, type ServeOptions, type RunningServer } from './node/serve.js';
+export {
+  SpanStore,
+  type SpanStoreOptions,
+  type FinishedSpan,
+  type DevSpan,
+} from './dev/span-store.js';
+export { DEV_UI_PATH, type DevUiOptions } from './dev/dev-ui-files.js';
+export { findDevUi, DEV_UI_INSTALL_HINT, type FindDevUiOptions } from './dev/find-dev-ui.js';

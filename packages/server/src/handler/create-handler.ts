@@ -14,6 +14,9 @@ import * as artifacts from '../routes/artifact-routes.js';
 import * as runs from '../routes/run-routes.js';
 import * as sessions from '../routes/session-routes.js';
 import { RunTracker } from '../sse/run-tracker.js';
+import { DevUiFiles, type DevUiOptions } from '../dev/dev-ui-files.js';
+import { DEV_ROUTES } from '../dev/dev-routes.js';
+import type { SpanStore } from '../dev/span-store.js';
 import type { HandlerSettings, RequestContext } from './request-context.js';
 import { Router, type Route } from './router.js';
 import type { ServedRunner } from './served-runner.js';
@@ -72,6 +75,10 @@ export interface HandlerOptions {
   basePath?: string;
   /** Told of every failure answered with a 5xx (default: `console.error`). */
   onError?: (error: FerriteError, request: Request) => void;
+  /** The spans the Dev UI's Traces tab reads (`/dev/apps/{app}/debug/trace/…`); none without. */
+  spanStore?: SpanStore;
+  /** Serves ADK's Dev UI from a folder at `/dev-ui/` (and redirects `/` there); off without. */
+  devUi?: DevUiOptions;
 }
 
 /** A Fetch-API request handler that can also shut its runs down. */
@@ -116,6 +123,7 @@ const ROUTES: Route<Action>[] = [
   { method: 'GET', path: `${ARTIFACT}/versions/:version`, action: artifacts.loadArtifactVersion },
   { method: 'POST', path: '/run', action: runs.runToCompletion },
   { method: 'POST', path: '/run_sse', action: runs.runWithEvents },
+  ...DEV_ROUTES,
 ];
 
 const PUBLIC_ROUTES = new Set(['/health']);
@@ -137,6 +145,7 @@ export function createHandler(options: HandlerOptions): FerriteHandler {
     pingIntervalMs: positive(options.pingIntervalMs, 'pingIntervalMs') ?? 15_000,
     sseHighWaterMark: positive(options.sseHighWaterMark, 'sseHighWaterMark') ?? 256 * 1024,
     tracker: new RunTracker(),
+    spanStore: options.spanStore,
     onError:
       options.onError ??
       ((error: FerriteError) => console.error(`[ferrite] ${error.code}:`, error.cause ?? error)),
@@ -144,6 +153,7 @@ export function createHandler(options: HandlerOptions): FerriteHandler {
   const router = new Router(ROUTES);
   const basePath = (options.basePath ?? '').replace(/\/+$/, '');
   const checkHost = options.allowedHosts ? hostCheck(options.allowedHosts) : undefined;
+  const devUi = options.devUi ? new DevUiFiles(options.devUi) : undefined;
 
   const handle = async (request: Request): Promise<Response> => {
     let response = await dispatch(request);
@@ -169,6 +179,9 @@ export function createHandler(options: HandlerOptions): FerriteHandler {
         if (pathname !== basePath && !pathname.startsWith(`${basePath}/`)) throw notFound();
         pathname = pathname.slice(basePath.length) || '/';
       }
+      // The UI's files are public like /health: a page must load before it can authenticate.
+      const file = await devUi?.answer(request.method, pathname, basePath);
+      if (file) return file;
       const match = router.match(request.method, pathname);
       if (match.kind === 'not_found') throw notFound();
       if (match.kind === 'method_not_allowed') {

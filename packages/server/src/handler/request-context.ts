@@ -1,4 +1,5 @@
 import type { FerriteError } from '@ferrite/core';
+import type { SpanStore } from '../dev/span-store.js';
 import type { RunTracker } from '../sse/run-tracker.js';
 import type { RouteParams } from './router.js';
 import type { ServedRunner } from './served-runner.js';
@@ -39,6 +40,8 @@ export interface HandlerSettings {
   readonly sseHighWaterMark: number;
   /** The runs being served, for shutdown. */
   readonly tracker: RunTracker;
+  /** The spans the trace routes answer from (they answer none without). */
+  readonly spanStore: SpanStore | undefined;
   /** Told of every 5xx failure. */
   readonly onError: (error: FerriteError, request: Request) => void;
 }

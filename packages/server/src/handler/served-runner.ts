@@ -1,4 +1,11 @@
-import type { ArtifactService, Content, Event, RunConfig, SessionService } from '@ferrite/core';
+import type {
+  Agent,
+  ArtifactService,
+  Content,
+  Event,
+  RunConfig,
+  SessionService,
+} from '@ferrite/core';
 import type { Observable } from 'rxjs';
 
 /**
@@ -8,6 +15,8 @@ import type { Observable } from 'rxjs';
 export interface ServedRunner {
   /** The app the runner serves; the handler routes `/apps/{app}` by it. */
   readonly appName: string;
+  /** The root agent, drawn by the Dev UI's graph routes (501 without it). */
+  readonly agent?: Agent;
   /** Sessions, read and written by the session routes. */
   readonly sessionService: SessionService;
   /** Artifacts, read by the artifact routes (which answer empty without one). */

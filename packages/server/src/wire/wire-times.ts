@@ -34,6 +34,6 @@ export function sessionToWire(session: Session): Session {
 /** Event fields received on the wire (seconds), with the timestamp in milliseconds. */
 export function eventInitFromWire(init: Record<string, unknown>): EventInit {
   const { timestamp } = init;
-  if (typeof timestamp !== 'number') return init as EventInit;
+  if (typeof timestamp !== 'number') return init;
   return { ...(init as EventInit), timestamp: millisecondsOf(timestamp) };
 }
