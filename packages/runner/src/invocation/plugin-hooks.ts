@@ -7,7 +7,16 @@ function isContent(value: unknown): value is Content {
 }
 
 /** `beforeRun` of each plugin in order; the first Content returned ends the run early. */
-export async function runBeforeRun(
+export function runBeforeRun(
+  control: InvocationControl,
+  plugins: readonly Plugin[],
+  context: RunInvocationContext,
+): Promise<Content | undefined> | undefined {
+  // Without plugins no async frame is made: `await undefined` is all the caller pays.
+  return plugins.length === 0 ? undefined : beforeRunEach(control, plugins, context);
+}
+
+async function beforeRunEach(
   control: InvocationControl,
   plugins: readonly Plugin[],
   context: RunInvocationContext,
@@ -23,7 +32,16 @@ export async function runBeforeRun(
 }
 
 /** `onUserMessage` of each plugin in order, each seeing the previous one's replacement. */
-export async function runOnUserMessage(
+export function runOnUserMessage(
+  control: InvocationControl,
+  plugins: readonly Plugin[],
+  context: RunInvocationContext,
+  message: Content,
+): Content | Promise<Content> {
+  return plugins.length === 0 ? message : onUserMessageEach(control, plugins, context, message);
+}
+
+async function onUserMessageEach(
   control: InvocationControl,
   plugins: readonly Plugin[],
   context: RunInvocationContext,
@@ -41,7 +59,15 @@ export async function runOnUserMessage(
 }
 
 /** `afterRun` of each plugin in order. */
-export async function runAfterRun(
+export function runAfterRun(
+  control: InvocationControl,
+  plugins: readonly Plugin[],
+  context: RunInvocationContext,
+): Promise<void> | undefined {
+  return plugins.length === 0 ? undefined : afterRunEach(control, plugins, context);
+}
+
+async function afterRunEach(
   control: InvocationControl,
   plugins: readonly Plugin[],
   context: RunInvocationContext,
