@@ -7,6 +7,11 @@ export { SessionStateView } from './context/session-state-view.js';
 export { SessionScopedArtifacts } from './context/session-scoped-artifacts.js';
 export { RunInvocationContext } from './context/run-invocation-context.js';
 export { InProcessSessionLock } from './concurrency/in-process-session-lock.js';
+export type {
+  PendingInbox,
+  PendingInboxOptions,
+  PendingSession,
+} from './pending/pending-queries.js';
 export {
   injectTraceContext,
   extractTraceContext,

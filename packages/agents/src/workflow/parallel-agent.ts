@@ -1,5 +1,6 @@
 import type { Event, InvocationContext } from '@ferrite/core';
 import { runChildAgent } from '../telemetry/child-agent-run.js';
+import { isPausing, subtreeNames, workflowResumeOf } from '../confirmation/workflow-resume.js';
 import { WorkflowAgent, type WorkflowAgentConfig } from './workflow-agent.js';
 
 /** Settings of a {@link ParallelAgent}. */
@@ -27,7 +28,19 @@ type BranchStep =
 export class ParallelAgent extends WorkflowAgent {
   /** Starts every sub-agent in its branch at once and merges their events. */
   async *run(context: InvocationContext): AsyncGenerator<Event> {
-    const branches = this.subAgents.map((child) => {
+    // A resumed invocation runs only the branches that paused; the others finished before.
+    const resume = workflowResumeOf(context);
+    let children = this.subAgents;
+    if (resume) {
+      const resumed = children.filter((child) =>
+        [...subtreeNames(child)].some((name) => resume.authors.has(name)),
+      );
+      if (resumed.length > 0) children = resumed;
+    }
+    // A branch that pauses is held back from its pausing event on, until the others ended, so
+    // the invocation's last event carries the request.
+    const held: Event[][] = children.map(() => []);
+    const branches = children.map((child) => {
       const branch = context.branch
         ? `${context.branch}.${child.name}`
         : `${this.name}.${child.name}`;
@@ -52,10 +65,17 @@ export class ParallelAgent extends WorkflowAgent {
         if ('error' in step || step.result.done) finished.add(step.index);
         if ('error' in step) throw step.error;
         if (step.result.done) continue;
-        yield step.result.value;
-        if (context.ended) return;
+        const event = step.result.value;
+        const branchHeld = held[step.index]!;
+        if (branchHeld.length > 0 || isPausing(event)) {
+          branchHeld.push(event);
+        } else {
+          yield event;
+          if (context.ended) return;
+        }
         pull(step.index);
       }
+      for (const events of held) yield* events;
     } finally {
       // A failure or an early stop: end the branches still going. One that is busy stops at its
       // next event or when the run's signal aborts; waiting for it here could wait forever.

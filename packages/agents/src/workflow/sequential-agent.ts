@@ -1,5 +1,6 @@
 import type { Event, InvocationContext } from '@ferrite/core';
 import { runChildAgent } from '../telemetry/child-agent-run.js';
+import { pausedWithin, resumedChildIndex, workflowResumeOf } from '../confirmation/workflow-resume.js';
 import { WorkflowAgent, type WorkflowAgentConfig } from './workflow-agent.js';
 
 /** Settings of a {@link SequentialAgent}. */
@@ -17,12 +18,17 @@ export type SequentialAgentConfig = WorkflowAgentConfig;
 export class SequentialAgent extends WorkflowAgent {
   /** Runs the sub-agents in turn, yielding their events. */
   async *run(context: InvocationContext): AsyncGenerator<Event> {
-    for (const child of this.subAgents) {
+    // A resumed invocation continues at the step that paused; the steps before it are done.
+    const resume = workflowResumeOf(context);
+    const start = resume ? Math.max(0, resumedChildIndex(this.subAgents, resume)) : 0;
+    for (const child of this.subAgents.slice(start)) {
       if (context.ended) return;
       for await (const event of runChildAgent(context, child)) {
         yield event;
         if (context.ended) return;
       }
+      // A step that waits for an answer pauses the sequence.
+      if (pausedWithin(context, child)) return;
     }
   }
 }

@@ -33,6 +33,7 @@ export type FerriteErrorCode =
   | 'confirmation.mismatch'
   // Distributed runs: a queued run whose worker was lost (never run again).
   | 'run.worker_lost'
+  | 'run.not_found'
   // The HTTP layer (SPEC §9, §13).
   | 'unauthorized'
   | 'forbidden'
@@ -76,6 +77,7 @@ export const ERROR_STATUS: Readonly<Record<FerriteErrorCode, number>> = Object.f
   'guardrail.error': 500,
   'confirmation.mismatch': 409,
   'run.worker_lost': 503,
+  'run.not_found': 404,
   unauthorized: 401,
   forbidden: 403,
   'user.forbidden': 403,

@@ -17,7 +17,8 @@ import { startTelemetry, type InvocationTelemetry } from '../telemetry/invocatio
 import { EventPipeline } from './event-pipeline.js';
 import { Halted } from './halted.js';
 import type { InvocationControl } from './invocation-control.js';
-import { loadSession, preloadMemories } from './invocation-setup.js';
+import { preloadMemories } from './invocation-setup.js';
+import { loadRun } from '../pending/resume-plan.js';
 import { runNestedAgent } from './nested-agent-run.js';
 import { runAfterRun, runBeforeRun, runOnUserMessage } from './plugin-hooks.js';
 import { RunGuards } from './run-guards.js';
@@ -164,9 +165,9 @@ export class Invocation implements SessionLockHolder, InvocationControl {
   async #run(): Promise<void> {
     const { tree, plugins } = this.#parts;
     const { runConfig } = this.#request;
-    const session = await loadSession(this, this.#parts, this.#request);
+    const { session, resume } = await loadRun(this, this.#parts, this.#request);
     const shared = new InvocationState({
-      invocationId: this.#request.invocationId ?? randomUUID(),
+      invocationId: resume?.invocationId ?? this.#request.invocationId ?? randomUUID(),
       appName: this.#parts.appName,
       userId: this.#request.userId,
       session,
@@ -177,7 +178,10 @@ export class Invocation implements SessionLockHolder, InvocationControl {
       memoryService: this.#parts.memoryService,
       plugins,
     });
-    const context = RunInvocationContext.create(shared, selectAgent(session.events, tree));
+    const context = RunInvocationContext.create(
+      shared,
+      resume?.agent ?? selectAgent(session.events, tree),
+    );
     this.#telemetry?.attach(context);
     const pipeline = new EventPipeline({
       control: this,

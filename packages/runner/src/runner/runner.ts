@@ -1,6 +1,9 @@
 import { Observable, concatMap, defer } from 'rxjs';
 import {
   InvalidArgumentError,
+  assertNoFunctionCalls,
+  type PendingRequest,
+  type Part,
   isLogger,
   noopLogger,
   toStorableJson,
@@ -26,6 +29,12 @@ import {
 import { InProcessSessionLock } from '../concurrency/in-process-session-lock.js';
 import { toAsyncIterable } from '../consume/to-async-iterable.js';
 import { Invocation } from '../invocation/invocation.js';
+import {
+  pendingInbox,
+  sessionPendingRequests,
+  type PendingInbox,
+  type PendingInboxOptions,
+} from '../pending/pending-queries.js';
 import type { RunRequest, RunnerParts } from '../invocation/run-request.js';
 import { AgentTree } from './agent-tree.js';
 import {
@@ -242,6 +251,34 @@ export class Runner {
   }
 
   /**
+   * What the session's paused invocation waits for (confirmations and long-running calls), read
+   * from its stored events; empty when it waits for nothing. SessionNotFoundError when missing.
+   */
+  pendingRequests(userId: string, sessionId: string): Promise<PendingRequest[]> {
+    return sessionPendingRequests(this.sessionService, this.appName, userId, sessionId);
+  }
+
+  /** A page of the user's sessions that wait for an answer, with their requests (an inbox). */
+  pendingInbox(userId: string, options?: PendingInboxOptions): Promise<PendingInbox> {
+    return pendingInbox(this.sessionService, this.appName, userId, options);
+  }
+
+  /**
+   * Answers pending requests and resumes the paused invocation: `run` with a user message made of
+   * the answers (`functionResponse` parts: `adk_request_confirmation` with `{ confirmed, payload? }`,
+   * or a long-running call's name with its result).
+   */
+  resume(
+    userId: string,
+    sessionId: string,
+    answers: Part | readonly Part[],
+    options: RunOptions = {},
+  ): Observable<Event> {
+    const parts = Array.isArray(answers) ? [...(answers as readonly Part[])] : [answers as Part];
+    return this.run(userId, sessionId, { role: 'user', parts }, options);
+  }
+
+  /**
    * Stops the run currently holding the session, on this node or, with a shared `sessionLock`,
    * on any node (runs queued behind it then proceed). The interrupted run's stream completes
    * normally; events it stored stay. Resolves false when none runs.
@@ -277,6 +314,7 @@ export class Runner {
     const message = validateContent(newMessage, 'newMessage');
     // Refused before anything is written, so no empty session is left behind.
     toStorableJson(message, 'newMessage');
+    assertNoFunctionCalls(message);
     if (typeof options !== 'object' || options === null) {
       throw new InvalidArgumentError('run options must be an object');
     }
