@@ -4,6 +4,8 @@ import {
   toFerriteError,
   type FerriteError,
 } from '@ferrite/core';
+import { isLogger, type Logger } from '@ferrite/core';
+import { withRequestLog } from '../telemetry/request-log.js';
 import { corsHeaders, originRefusal, preflightResponse, type CorsOptions } from '../http/cors.js';
 import { hostCheck } from '../http/host-check.js';
 import { HttpError } from '../http/http-error.js';
@@ -67,6 +69,11 @@ export interface HandlerOptions {
   otherUser?: 'replace' | 'forbid';
   /** Largest accepted request body in bytes (default 4 MiB); larger ones get 413. */
   bodyLimit?: number;
+  /**
+   * Writes one line per request (method, path, status, duration, and the session, invocation and
+   * trace ids when known); none by default. Failures still go to `onError`.
+   */
+  logger?: Logger;
   /** Interval of `: ping` comments on idle event streams (default 15 000 ms). */
   pingIntervalMs?: number;
   /** Bytes queued for a slow SSE client before its partial events are dropped (default 256 KiB). */
@@ -139,6 +146,9 @@ const PUBLIC_ROUTES = new Set(['/health']);
  * ```
  */
 export function createHandler(options: HandlerOptions): FerriteHandler {
+  if (options.logger !== undefined && !isLogger(options.logger)) {
+    throw new InvalidArgumentError('HandlerOptions.logger must be a Logger');
+  }
   const settings: HandlerSettings = Object.freeze({
     apps: appsOf(options.apps),
     bodyLimit: positive(options.bodyLimit, 'bodyLimit') ?? 4 * 1024 * 1024,
@@ -229,7 +239,7 @@ export function createHandler(options: HandlerOptions): FerriteHandler {
     }
   };
 
-  return Object.defineProperties(handle, {
+  return Object.defineProperties(withRequestLog(options.logger, handle), {
     activeRuns: { get: () => settings.tracker.size },
     allowedHosts: {
       value: options.allowedHosts ? Object.freeze([...options.allowedHosts]) : undefined,

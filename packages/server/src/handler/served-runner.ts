@@ -28,7 +28,12 @@ export interface ServedRunner {
     userId: string,
     sessionId: string,
     newMessage: Content,
-    options?: { stateDelta?: Record<string, unknown>; runConfig?: RunConfig },
+    options?: {
+      stateDelta?: Record<string, unknown>;
+      runConfig?: RunConfig;
+      /** The request's trace context (W3C `traceparent`…), continued by the run's spans. */
+      traceContext?: Record<string, string>;
+    },
   ): Observable<Event>;
   /** Cancels the session's running invocation (on any node with a shared lock); false when none runs. */
   interrupt(userId: string, sessionId: string): boolean | Promise<boolean>;

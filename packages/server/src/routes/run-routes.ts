@@ -11,6 +11,8 @@ import { asObject, bodyField, message, name, optionalObject } from '../http/pars
 import { jsonResponse } from '../http/responses.js';
 import { runEventStream } from '../sse/run-event-stream.js';
 import { SSE_HEADERS } from '../sse/sse-frames.js';
+import { observeRun } from '../telemetry/observe-run.js';
+import { traceCarrierOf } from '../telemetry/request-trace.js';
 import { eventToWire } from '../wire/wire-times.js';
 
 interface RunRequest {
@@ -50,10 +52,16 @@ async function readRunRequest(context: RequestContext): Promise<RunRequest> {
   return run;
 }
 
-function start(run: RunRequest, streaming: boolean) {
-  return run.runner.run(run.userId, run.sessionId, run.newMessage, {
+function start(run: RunRequest, streaming: boolean, request: Request, stream: boolean) {
+  const traceContext = traceCarrierOf(request);
+  const run$ = run.runner.run(run.userId, run.sessionId, run.newMessage, {
     ...(run.stateDelta ? { stateDelta: run.stateDelta } : {}),
+    ...(traceContext ? { traceContext } : {}),
     runConfig: { streamingMode: streaming ? 'sse' : 'none' },
+  });
+  return observeRun(request, run$, {
+    stream,
+    fields: { appName: run.runner.appName, userId: run.userId, sessionId: run.sessionId },
   });
 }
 
@@ -68,7 +76,7 @@ export async function runToCompletion(context: RequestContext): Promise<Response
     cancel: (reason) => shutdown.abort(new HttpError(reason, { status: 503 })),
   });
   try {
-    const reading = observableToAsyncIterable(start(run, false), {
+    const reading = observableToAsyncIterable(start(run, false, context.request, false), {
       signal: AbortSignal.any([clientGone, shutdown.signal]),
     });
     for await (const event of reading) if (!event.partial) events.push(eventToWire(event));
@@ -88,7 +96,7 @@ export async function runToCompletion(context: RequestContext): Promise<Response
  */
 export async function runWithEvents(context: RequestContext): Promise<Response> {
   const run = await readRunRequest(context);
-  const stream = runEventStream(start(run, run.streaming), {
+  const stream = runEventStream(start(run, run.streaming, context.request, true), {
     pingIntervalMs: context.settings.pingIntervalMs,
     highWaterMark: context.settings.sseHighWaterMark,
     signal: context.request.signal,
