@@ -75,7 +75,7 @@ export async function* callModel(
  */
 export async function firstAnswer<TValue, TCallback>(
   plugins: readonly Plugin[],
-  hook: keyof Plugin & string,
+  hook: Exclude<keyof Plugin, 'name'>,
   callPlugin: (plugin: Plugin) => TValue | undefined | void | Promise<TValue | undefined | void>,
   callbacks: readonly TCallback[],
   callCallback: (

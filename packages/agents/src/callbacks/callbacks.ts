@@ -85,7 +85,7 @@ export function callbackListsOf(
   const lists: Record<string, readonly unknown[]> = {};
   for (const [name, key] of Object.entries(KEYS)) {
     const value: unknown = config[key];
-    const list: unknown[] = value === undefined ? [] : Array.isArray(value) ? [...value] : [value];
+    const list: unknown[] = value === undefined ? [] : Array.isArray(value) ? [...(value as unknown[])] : [value];
     if (list.some((entry) => typeof entry !== 'function')) throw onInvalid(key);
     lists[name] = Object.freeze(list);
   }

@@ -98,7 +98,7 @@ export interface LlmAgentConfig {
  * });
  * ```
  */
-export class LlmAgent<TOutput = string> implements Agent {
+export class LlmAgent<TOutput = unknown> implements Agent {
   /** The agent's name, unique in its tree. */
   readonly name: string;
   /** What the agent is good at (empty when not given). */

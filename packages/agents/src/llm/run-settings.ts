@@ -24,7 +24,7 @@ export function settingsOf(
   const merged: Record<string, unknown> = { ...own };
   for (const [key, value] of Object.entries(run)) if (value !== undefined) merged[key] = value;
   if (own?.extra && run.extra) merged.extra = { ...own.extra, ...run.extra };
-  return merged as GenerateConfig;
+  return merged;
 }
 
 /** The agent that transferred to `agentName` in this invocation, if one did. */

@@ -34,7 +34,7 @@ export class StructuredOutput<TOutput = unknown> {
     this.#label = `output schema of agent '${agentName}'`;
     let json: JsonSchema;
     if (isZodSchema(schema)) {
-      this.#zod = schema as z.ZodType<TOutput>;
+      this.#zod = schema;
       try {
         json = z.toJSONSchema(schema, { io: 'output', target: 'draft-7' });
       } catch (error) {

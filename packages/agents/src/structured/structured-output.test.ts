@@ -5,7 +5,6 @@ import { z } from 'zod';
 import {
   InvalidArgumentError,
   OutputValidationError,
-  userContent,
   type ModelRequest,
 } from '@ferrite/core';
 import { ScriptedModel } from '@ferrite/core/testing';
@@ -32,8 +31,8 @@ describe('LlmAgent outputSchema', () => {
       outputKey: 'forecast',
     });
     expectTypeOf(agent).toEqualTypeOf<LlmAgent<{ city: string; celsius: number }>>();
-    expectTypeOf(agent.parseOutput).returns.toEqualTypeOf<{ city: string; celsius: number }>();
-    expectTypeOf(new LlmAgent({ name: 'plain', model })).toEqualTypeOf<LlmAgent<string>>();
+    expectTypeOf(agent.parseOutput('{}')).toEqualTypeOf<{ city: string; celsius: number }>();
+    expectTypeOf(new LlmAgent({ name: 'plain', model })).toEqualTypeOf<LlmAgent>();
 
     const run = harness(agent);
     await run.send('weather?');
@@ -106,7 +105,7 @@ describe('LlmAgent outputSchema', () => {
     };
     const model = new ScriptedModel(['{"verdict":"maybe"}', '{"verdict":"no"}']);
     const agent = new LlmAgent({ name: 'judge', model, outputSchema: schema, outputKey: 'v' });
-    expectTypeOf(agent).toEqualTypeOf<LlmAgent<unknown>>();
+    expectTypeOf(agent.parseOutput('{}')).toBeUnknown();
     const run = harness(agent);
     await run.send('well?');
     expect(lastUserText(model.requests[1]!)).toContain(
