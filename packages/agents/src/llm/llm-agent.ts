@@ -43,8 +43,8 @@ import type { InputGuardrail, OutputGuardrail } from '@ferrite/core';
 /** An instruction: a template with `{state}` placeholders, or a function of the context (used as it is). */
 export type Instruction = string | ((context: InvocationContext) => string | Promise<string>);
 
-/** Settings of an {@link LlmAgent}. */
-export interface LlmAgentConfig {
+/** Settings of an {@link LlmAgent}; `TOutput` is the type of its structured answer. */
+export interface LlmAgentConfig<TOutput = unknown> extends AgentCallbacks {
   /** Unique name in the agent tree: 1–128 letters, digits, `_` or `-`, not `user`. */
   name: string;
   /** What the agent is good at; other agents read it when choosing where to transfer. */
