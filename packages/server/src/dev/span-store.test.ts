@@ -40,13 +40,16 @@ function invocation(
       startTime: t0 + 5,
       attributes: {
         'gen_ai.operation.name': 'chat',
-        'ferrite.event.id': options.event ?? 'e1',
+        'ferrite.invocation.id': 'i1',
         'gen_ai.input.messages': '[{"role":"user"}]',
       },
     },
     inside,
   );
   model.end(t0 + 30);
+  // The runner notes each stored event on its agent's span, as Ferrite's instrumentation does.
+  agent.addEvent('ferrite.event', { 'ferrite.event.id': options.event ?? 'e1' }, t0 + 30);
+  agent.addEvent('ferrite.event', { 'ferrite.event.id': `${options.event ?? 'e1'}-tool` }, t0 + 41);
   const tool = tracer.startSpan(
     'execute_tool add_note',
     { startTime: t0 + 31, attributes: { 'gen_ai.operation.name': 'execute_tool' } },
@@ -84,11 +87,13 @@ describe('SpanStore', () => {
     expect(call.attributes).toMatchObject({
       'gen_ai.operation.name': 'generate_content',
       'gcp.vertex.agent.event_id': 'e1',
-      'gcp.vertex.agent.invocation_id': '',
+      'gcp.vertex.agent.invocation_id': 'i1',
       'gcp.vertex.agent.llm_request': '[{"role":"user"}]',
     });
     expect(root.attributes['gcp.vertex.agent.invocation_id']).toBe('i1');
-    expect(store.spanOfEvent('e1')?.span.span_id).toBe(model.spanContext().spanId);
+    expect(root.attributes['gcp.vertex.agent.associated_event_ids']).toEqual(['e1', 'e1-tool']);
+    expect(store.spanOfEvent('e1')?.span.span_id).toBe(agent.spanContext().spanId);
+    expect(model.spanContext().spanId).not.toBe(agent.spanContext().spanId);
     expect(store.spanOfEvent('e1')?.owner).toEqual({
       sessionId: 's1',
       userId: 'u1',
@@ -110,12 +115,13 @@ describe('SpanStore', () => {
     invocation(store, 'old', { event: 'e-old' });
     invocation(store, 'new', { event: 'e-new', t0: 1_800_000_000_000 });
     expect(store.size).toBe(4);
-    // The old trace kept only its last span (the agent's); its model span and event are gone.
+    // The old trace kept only its last span (the agent's, which noted its events).
     expect(store.spansOfSession('old').map((span) => span.name)).toEqual(['invoke_agent desk']);
-    expect(store.spanOfEvent('e-old')).toBeUndefined();
+    expect(store.spanOfEvent('e-old')?.span.name).toBe('invoke_agent desk');
     expect(store.spansOfSession('new')).toHaveLength(3);
     invocation(store, 'newest', { event: 'e3' });
     expect(store.spansOfSession('old')).toEqual([]);
+    expect(store.spanOfEvent('e-old')).toBeUndefined();
     expect(store.size).toBe(4);
     expect(() => new SpanStore({ maxSpans: 0 })).toThrow(InvalidArgumentError);
   });

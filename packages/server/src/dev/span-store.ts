@@ -15,6 +15,15 @@ export interface FinishedSpan {
   readonly startTime: readonly [number, number];
   readonly endTime: readonly [number, number];
   readonly attributes: Readonly<Record<string, unknown>>;
+  /** Span events; Ferrite notes each stored event on its agent's span with `ferrite.event.id`. */
+  readonly events?: readonly SpanEventLike[];
+}
+
+/** A span event as the SDK keeps it. */
+export interface SpanEventLike {
+  readonly name: string;
+  readonly attributes?: Readonly<Record<string, unknown>> | undefined;
+  readonly time: readonly [number, number];
 }
 
 /** A span as ADK's server sends it to the Dev UI (times in nanoseconds since the epoch). */
@@ -51,6 +60,7 @@ const OPERATION = 'gen_ai.operation.name';
 const ADK_INVOCATION = 'gcp.vertex.agent.invocation_id';
 const ADK_EVENT = 'gcp.vertex.agent.event_id';
 const ADK_SESSION = 'gcp.vertex.agent.session_id';
+const ADK_EVENTS = 'gcp.vertex.agent.associated_event_ids';
 const ADK_REQUEST = 'gcp.vertex.agent.llm_request';
 const ADK_RESPONSE = 'gcp.vertex.agent.llm_response';
 const INPUT_MESSAGES = 'gen_ai.input.messages';
@@ -112,8 +122,7 @@ export class SpanStore {
         appName: text(attributes[APP]),
       });
     }
-    const eventId = text(attributes[EVENT]) ?? text(attributes[ADK_EVENT]);
-    if (eventId !== undefined) this.#byEvent.set(eventId, span);
+    for (const eventId of eventIdsOf(span)) this.#byEvent.set(eventId, span);
   }
 
   /** `SpanProcessor.forceFlush`: spans are kept as they end; nothing is pending. */
@@ -156,13 +165,16 @@ export class SpanStore {
         continue;
       traces.add(traceId);
     }
-    const found: DevSpan[] = [];
-    if (traces.size === 0) return found;
+    if (traces.size === 0) return [];
+    const held: FinishedSpan[] = [];
+    const byId = new Map<string, FinishedSpan>();
     for (let i = 0; i < this.#count; i++) {
       const span = this.#spans[(this.#head + i) % this.#max]!;
-      if (traces.has(span.spanContext().traceId)) found.push(toDevSpan(span));
+      if (!traces.has(span.spanContext().traceId)) continue;
+      held.push(span);
+      byId.set(span.spanContext().spanId, span);
     }
-    return found;
+    return held.map((span) => toDevSpan(span, byId));
   }
 
   /** The owner of the trace of the span that produced an event, and that span's attributes. */
@@ -185,8 +197,9 @@ export class SpanStore {
     } else {
       this.#perTrace.set(traceId, left);
     }
-    const eventId = text(span.attributes[EVENT]) ?? text(span.attributes[ADK_EVENT]);
-    if (eventId !== undefined && this.#byEvent.get(eventId) === span) this.#byEvent.delete(eventId);
+    for (const eventId of eventIdsOf(span)) {
+      if (this.#byEvent.get(eventId) === span) this.#byEvent.delete(eventId);
+    }
   }
 }
 
@@ -198,13 +211,43 @@ function nanoseconds(time: readonly [number, number]): number {
   return time[0] * 1e9 + time[1];
 }
 
+/** The events a span produced: its own event id attribute and those of its span events. */
+function eventIdsOf(span: FinishedSpan): string[] {
+  const ids: string[] = [];
+  const own = text(span.attributes[EVENT]) ?? text(span.attributes[ADK_EVENT]);
+  if (own !== undefined) ids.push(own);
+  for (const event of span.events ?? []) {
+    const id = text(event.attributes?.[EVENT]);
+    if (id !== undefined) ids.push(id);
+  }
+  return ids;
+}
+
+/**
+ * The event a model call resulted in: the first event noted on its agent's span once the call
+ * ended (the runner stores the model's answer right after the call returns).
+ */
+function eventAfter(
+  span: FinishedSpan,
+  spans: ReadonlyMap<string, FinishedSpan>,
+): string | undefined {
+  const parentId = span.parentSpanContext?.spanId ?? span.parentSpanId;
+  const parent = parentId === undefined ? undefined : spans.get(parentId);
+  const ended = nanoseconds(span.endTime);
+  for (const event of parent?.events ?? []) {
+    const id = text(event.attributes?.[EVENT]);
+    if (id !== undefined && nanoseconds(event.time) >= ended) return id;
+  }
+  return undefined;
+}
+
 /**
  * A span in the shape ADK's server answers, with Ferrite's ids also under the attribute names
  * the Dev UI reads (`gcp.vertex.agent.invocation_id`, `gcp.vertex.agent.event_id`). The UI
  * refuses a whole trace when a `generate_content` span lacks either id or an `invoke_agent`
  * span lacks `gen_ai.conversation.id`, so those are always present as strings.
  */
-function toDevSpan(span: FinishedSpan): DevSpan {
+function toDevSpan(span: FinishedSpan, trace?: ReadonlyMap<string, FinishedSpan>): DevSpan {
   const attributes: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(span.attributes)) {
     if (value !== undefined) attributes[key] = value;
@@ -215,10 +258,18 @@ function toDevSpan(span: FinishedSpan): DevSpan {
   }
   const eventId = text(attributes[EVENT]);
   if (eventId !== undefined && attributes[ADK_EVENT] === undefined) attributes[ADK_EVENT] = eventId;
+  const noted = (span.events ?? []).flatMap((event) => {
+    const id = text(event.attributes?.[EVENT]);
+    return id === undefined ? [] : [id];
+  });
+  if (noted.length > 0 && attributes[ADK_EVENTS] === undefined) attributes[ADK_EVENTS] = noted;
   // A model call is `chat` in Ferrite's spans and `generate_content` in ADK's: the UI links a
   // model call to its event, and shows its request and response, only under ADK's name.
   if (attributes[OPERATION] === 'chat') {
     attributes[OPERATION] = 'generate_content';
+    const answer =
+      trace && attributes[ADK_EVENT] === undefined ? eventAfter(span, trace) : undefined;
+    if (answer !== undefined) attributes[ADK_EVENT] = answer;
     if (attributes[ADK_REQUEST] === undefined && attributes[INPUT_MESSAGES] !== undefined) {
       attributes[ADK_REQUEST] = attributes[INPUT_MESSAGES];
     }
