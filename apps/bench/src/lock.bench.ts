@@ -55,8 +55,8 @@ for (const [name, lock] of Object.entries(locks)) {
   };
 }
 
-const turns = (await bestOf(3, turnCases, { operations: 2_000 })) as Measurement[];
-const bare = (await bestOf(3, lockCases, { operations: 2_000 })) as Measurement[];
+const turns = await bestOf(3, turnCases, { operations: 2_000 });
+const bare = await bestOf(3, lockCases, { operations: 2_000 });
 const [turnMemory, turnPostgres, turnRedis] = turns as [Measurement, Measurement, Measurement];
 const [lockMemory, lockPostgres, lockRedis] = bare as [Measurement, Measurement, Measurement];
 

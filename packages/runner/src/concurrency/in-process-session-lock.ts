@@ -94,7 +94,9 @@ export class InProcessSessionLock implements SessionRunLock {
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
     const granted = new Promise<SessionLockLease>((resolve, reject) => {
       const onAbort =
-        signal === undefined ? undefined : () => this.#leave(name, waiter, signal.reason as Error, reject);
+        signal === undefined
+          ? undefined
+          : () => this.#leave(name, waiter, signal.reason as Error, reject);
       const waiter: Waiter = { holder: options.holder, grant: resolve, signal, onAbort };
       (entry.waiters ??= []).push(waiter);
       if (onAbort) signal?.addEventListener('abort', onAbort, { once: true });

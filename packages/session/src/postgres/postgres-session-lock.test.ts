@@ -12,7 +12,11 @@ let nodes = 0;
 function newLock(): PostgresSessionLock {
   nodes += 1;
   const applicationName = `${namespace}_node${nodes}`;
-  const lock = new PostgresSessionLock({ connectionString: POSTGRES_URL, namespace, applicationName });
+  const lock = new PostgresSessionLock({
+    connectionString: POSTGRES_URL,
+    namespace,
+    applicationName,
+  });
   applicationNames.set(lock, applicationName);
   return lock;
 }
@@ -89,12 +93,33 @@ describe('PostgresSessionLock', () => {
     expect(order).toEqual(['second', 'third']);
   });
 
+  it('takes a cancelled first-in-line wait out of PostgreSQL’s lock queue at once', async () => {
+    const [first, second] = [node(), node()];
+    const key = { appName: randomAppName(), userId: 'u1', sessionId: 's1' };
+    const lease = await first.acquire(key, { mode: 'queue', holder });
+    const controller = new AbortController();
+    const waiting = second.acquire(key, { mode: 'queue', holder, signal: controller.signal });
+    const secondName = applicationNames.get(second);
+    const waitingRows = async () =>
+      (await advisoryLocks()).filter((row) => row.name === secondName && !row.granted);
+    while ((await waitingRows()).length === 0) await new Promise((r) => setTimeout(r, 5));
+    controller.abort(new Error('gave up'));
+    await expect(waiting).rejects.toThrow('gave up');
+    // Still held by the first node, yet nothing of the second waits in PostgreSQL any more.
+    while ((await waitingRows()).length > 0) await new Promise((r) => setTimeout(r, 5));
+    expect(second.isBusy(key)).toBe(false);
+    await lease.release();
+  });
+
   it('fails typed when PostgreSQL cannot be reached, naming the server and never the password', async () => {
     const lock = new PostgresSessionLock({
       connectionString: 'postgres://postgres:s3cret-pw@127.0.0.1:1/test',
     });
     const key = { appName: randomAppName(), userId: 'u1', sessionId: 's1' };
-    const error = await expectFerriteError(lock.acquire(key, { mode: 'queue', holder }), InternalError);
+    const error = await expectFerriteError(
+      lock.acquire(key, { mode: 'queue', holder }),
+      InternalError,
+    );
     expect(error.message).toContain('127.0.0.1:1');
     expect(error.message).not.toContain('s3cret-pw');
     expect(lock.isBusy(key)).toBe(false);

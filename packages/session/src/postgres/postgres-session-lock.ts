@@ -96,7 +96,9 @@ export class PostgresSessionLock implements SessionRunLock {
     }
     const max = config.maxConnections ?? 10;
     if (!Number.isInteger(max) || max < 1) {
-      throw new InvalidArgumentError('PostgresSessionLock maxConnections must be a positive integer');
+      throw new InvalidArgumentError(
+        'PostgresSessionLock maxConnections must be a positive integer',
+      );
     }
     const namespace = config.namespace ?? 'ferrite';
     if (typeof namespace !== 'string' || namespace === '') {
@@ -105,7 +107,9 @@ export class PostgresSessionLock implements SessionRunLock {
     this.#namespace = namespace;
     this.#clientConfig = {
       ...config.pool,
-      ...(config.connectionString === undefined ? {} : { connectionString: config.connectionString }),
+      ...(config.connectionString === undefined
+        ? {}
+        : { connectionString: config.connectionString }),
       ...(config.applicationName === undefined ? {} : { application_name: config.applicationName }),
     };
     this.#endpoint = endpointOf(this.#clientConfig);
@@ -272,7 +276,9 @@ export class PostgresSessionLock implements SessionRunLock {
     claim.client = undefined;
     if (client !== undefined) {
       client.removeListener('error', onError);
-      client.release(dirty || claim.broken ? new Error('session lock connection dropped') : undefined);
+      client.release(
+        dirty || claim.broken ? new Error('session lock connection dropped') : undefined,
+      );
     }
     this.#settle(claim);
     void this.#serve(line);
