@@ -89,12 +89,18 @@ export function validateEvent(event: Event): ValidatedEvent {
 export function toStorableEvent(event: Event): Event {
   const { actions, stateDelta } = validateEvent(event);
   // temp: values never reach the store, so they may hold anything (functions, cycles).
+  const storedDelta = withoutTempKeys(stateDelta);
+  // An event whose actions already hold both maps and no temp: key (the runner's) is copied as
+  // it is; only the others go through a normalized shallow copy first.
+  if (storedDelta === actions.stateDelta && isRecord(actions.artifactDelta)) {
+    return frozenJsonCopy(event, `event ${event.id}`);
+  }
   return frozenJsonCopy(
     {
       ...event,
       actions: {
         ...actions,
-        stateDelta: withoutTempKeys(stateDelta),
+        stateDelta: storedDelta,
         artifactDelta: actions.artifactDelta ?? {},
       },
     },
