@@ -37,9 +37,10 @@ import {
 } from '../pending/pending-queries.js';
 import type { RunRequest, RunnerParts } from '../invocation/run-request.js';
 import { AgentTree } from './agent-tree.js';
+import type { Context } from '@opentelemetry/api';
 import {
+  activeTraceContext,
   parentContextOf,
-  validateTraceCarrier,
   type TraceCarrier,
 } from '../telemetry/trace-context.js';
 
@@ -177,10 +178,12 @@ export class Runner {
     newMessage: Content,
     options: RunOptions = {},
   ): Observable<Event> {
+    // Taken now: the Observable may be subscribed later, outside the caller's span.
+    const caller = activeTraceContext();
     return new Observable<Event>((subscriber) => {
       let request: RunRequest;
       try {
-        request = this.#prepare(userId, sessionId, newMessage, options);
+        request = this.#prepare(userId, sessionId, newMessage, options, caller);
       } catch (error) {
         subscriber.error(toFerriteError(error));
         return undefined;
@@ -308,6 +311,7 @@ export class Runner {
     sessionId: string,
     newMessage: Content,
     options: RunOptions,
+    caller: Context,
   ): RunRequest {
     validateName('userId', userId);
     validateName('sessionId', sessionId);
@@ -334,9 +338,7 @@ export class Runner {
         options.invocationId === undefined
           ? undefined
           : validateName('invocationId', options.invocationId),
-      parentContext: parentContextOf(
-        options.traceContext === undefined ? undefined : validateTraceCarrier(options.traceContext),
-      ),
+      parentContext: parentContextOf(options.traceContext, caller),
       runConfig:
         options.runConfig === undefined
           ? this.runConfig

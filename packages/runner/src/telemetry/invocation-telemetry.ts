@@ -221,8 +221,12 @@ export class InvocationTelemetry {
     if (stop === 'interrupt') {
       span.setAttribute(A.OUTCOME, 'interrupted');
       span.end();
+    } else if (stop === 'cancel' || stop === undefined) {
+      span.setAttribute(A.OUTCOME, 'cancelled');
+      endSpanWithError(span, cancellation());
     } else {
-      endSpanWithError(span, stop === 'cancel' || stop === undefined ? cancellation() : stop);
+      span.setAttribute(A.OUTCOME, 'failed');
+      endSpanWithError(span, stop);
     }
   }
 }

@@ -50,10 +50,15 @@ export function validateTraceCarrier(carrier: unknown): TraceCarrier {
   return carrier as TraceCarrier;
 }
 
+/** The OpenTelemetry context active now (the root one when no context manager is registered). */
+export function activeTraceContext(): Context {
+  return context.active();
+}
+
 /**
- * The context a run's spans nest under: the carrier's when one is given, else the context
- * active when `run` was called (so a run started inside a request span is its child).
+ * The context a run's spans nest under: the carrier's when one is given (validated), else the
+ * caller's, taken when `run` was called (so a run started inside a request span is its child).
  */
-export function parentContextOf(carrier: TraceCarrier | undefined): Context {
-  return carrier === undefined ? context.active() : extractTraceContext(carrier);
+export function parentContextOf(carrier: unknown, caller: Context): Context {
+  return carrier === undefined ? caller : extractTraceContext(validateTraceCarrier(carrier));
 }
