@@ -5,6 +5,7 @@ import { isValidName } from '@ferrite/core';
 export type LauncherCommand =
   | { kind: 'chat'; userId: string; sessionId: string | undefined }
   | { kind: 'serve'; port: number; host: string }
+  | { kind: 'web'; port: number; host: string; devUiDir: string | undefined }
   | { kind: 'help' }
   | { kind: 'invalid'; message: string };
 
@@ -13,17 +14,20 @@ export function usage(program: string): string {
   return [
     `Usage: ${program} [chat] [--user <id>] [--session <id>]`,
     `       ${program} serve [--port 8080] [--host 127.0.0.1]`,
+    `       ${program} web [--port 8000] [--host 127.0.0.1] [--dev-ui-dir <folder>]`,
     `       ${program} --help`,
     '',
     'Commands:',
     '  chat    talk to the agent in this terminal (the default)',
     '  serve   serve the HTTP API (SSE included) for this agent',
+    "  web     serve the HTTP API and ADK's Dev UI at /dev-ui/ (needs @google/adk-devtools)",
     '',
     'Options:',
     '  --user <id>       user id of the chat (default "user")',
     '  --session <id>    session id of the chat (default: a new session)',
-    '  --port <n>        port to listen on (default 8080; 0 picks a free one)',
+    '  --port <n>        port to listen on (default 8080, web 8000; 0 picks a free one)',
     '  --host <address>  address to bind (default 127.0.0.1; 0.0.0.0 exposes the server)',
+    '  --dev-ui-dir <d>  folder holding the Dev UI (its index.html) instead of the package',
     '  -h, --help        show this help',
   ].join('\n');
 }
@@ -42,6 +46,7 @@ export function parseCommand(argv: readonly string[]): LauncherCommand {
         host: { type: 'string' },
         user: { type: 'string' },
         session: { type: 'string' },
+        'dev-ui-dir': { type: 'string' },
       },
     });
   } catch (error) {
@@ -54,6 +59,9 @@ export function parseCommand(argv: readonly string[]): LauncherCommand {
   }
   const command = positionals[0] ?? 'chat';
   if (command === 'help') return { kind: 'help' };
+  if (command !== 'web' && values['dev-ui-dir'] !== undefined) {
+    return { kind: 'invalid', message: '--dev-ui-dir belongs to the web command' };
+  }
   if (command === 'chat') {
     if (values.port !== undefined || values.host !== undefined) {
       return { kind: 'invalid', message: '--port and --host belong to the serve command' };
@@ -66,12 +74,14 @@ export function parseCommand(argv: readonly string[]): LauncherCommand {
     }
     return { kind: 'chat', userId, sessionId };
   }
-  if (command === 'serve') {
+  if (command === 'serve' || command === 'web') {
     if (values.user !== undefined || values.session !== undefined) {
       return { kind: 'invalid', message: '--user and --session belong to the chat command' };
     }
-    const port = values.port === undefined ? 8080 : Number(values.port);
-    if (!/^\d+$/.test(values.port ?? '8080') || !Number.isInteger(port) || port > 65535) {
+    // `web` listens where `adk web` does.
+    const fallback = command === 'web' ? '8000' : '8080';
+    const port = Number(values.port ?? fallback);
+    if (!/^\d+$/.test(values.port ?? fallback) || !Number.isInteger(port) || port > 65535) {
       return {
         kind: 'invalid',
         message: `--port must be an integer from 0 to 65535, got '${values.port}'`,
@@ -79,7 +89,10 @@ export function parseCommand(argv: readonly string[]): LauncherCommand {
     }
     const host = values.host ?? '127.0.0.1';
     if (host === '') return { kind: 'invalid', message: '--host must not be empty' };
-    return { kind: 'serve', port, host };
+    if (command === 'serve') return { kind: 'serve', port, host };
+    const devUiDir = values['dev-ui-dir'];
+    if (devUiDir === '') return { kind: 'invalid', message: '--dev-ui-dir must not be empty' };
+    return { kind: 'web', port, host, devUiDir };
   }
   return { kind: 'invalid', message: `unknown command '${command}'` };
 }

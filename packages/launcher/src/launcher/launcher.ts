@@ -10,10 +10,19 @@ import {
 } from '@ferrite/core';
 import { FileArtifactService } from '@ferrite/artifact';
 import { Runner } from '@ferrite/runner';
-import { createHandler, serve, type HandlerOptions, type RunningServer } from '@ferrite/server';
+import {
+  DEV_UI_PATH,
+  SpanStore,
+  createHandler,
+  findDevUi,
+  serve,
+  type HandlerOptions,
+  type RunningServer,
+} from '@ferrite/server';
 import { InMemorySessionService } from '@ferrite/session';
 import { parseCommand, usage } from '../cli/parse-command.js';
 import { ConsoleRepl } from '../console/console-repl.js';
+import { traceInto } from '../web/dev-tracing.js';
 
 /** Streams and signals the launcher talks through (the process's by default). */
 export interface LauncherIo {
@@ -48,6 +57,7 @@ export class Launcher {
   #runConfig: RunConfig | undefined;
   #plugins: Plugin[] = [];
   #server: LauncherServerOptions = {};
+  #spanStore: SpanStore | undefined;
   #io: LauncherIo = {
     input: process.stdin,
     output: process.stdout,
@@ -103,6 +113,15 @@ export class Launcher {
     return this;
   }
 
+  /**
+   * The span store `web` shows in the Dev UI's Traces tab (default: a new one, registered with
+   * a tracer provider of its own unless the process registered one; then add this store to it).
+   */
+  spanStore(store: SpanStore): this {
+    this.#spanStore = store;
+    return this;
+  }
+
   /** Other streams than the process's (tests, embedding). */
   io(io: Partial<LauncherIo>): this {
     this.#io = { ...this.#io, ...io };
@@ -129,7 +148,8 @@ export class Launcher {
   }
 
   /**
-   * Does what `argv` asks: `chat` (default), `serve [--port] [--host]` or `--help`. Resolves with
+   * Does what `argv` asks: `chat` (default), `serve [--port] [--host]`, `web [--port] [--host]
+   * [--dev-ui-dir]` (the API and ADK's Dev UI) or `--help`. Resolves with
    * the exit code (also set as `process.exitCode` when it is not 0): 2 for a bad command line.
    */
   async run(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
@@ -155,16 +175,38 @@ export class Launcher {
         return 0;
       case 'serve':
         return this.#serve(command.port, command.host);
+      case 'web':
+        return this.#web(command.port, command.host, command.devUiDir);
     }
   }
 
-  async #serve(port: number, host: string): Promise<number> {
+  async #web(port: number, host: string, devUiDir: string | undefined): Promise<number> {
+    let root: string;
+    try {
+      root = await findDevUi({ dir: devUiDir });
+    } catch (failure) {
+      this.#io.error.write(`${this.#program}: ${(failure as Error).message}\n`);
+      process.exitCode = 1;
+      return 1;
+    }
+    const store = this.#spanStore ?? new SpanStore();
+    // A store of the application's own is presumably in its provider already.
+    if (!traceInto(store) && !this.#spanStore) {
+      this.#io.error.write(
+        `${this.#program}: a tracer provider is already registered; give it a SpanStore and ` +
+          `pass that to .spanStore() to see traces in the Dev UI\n`,
+      );
+    }
+    return this.#serve(port, host, { devUi: { root }, spanStore: store });
+  }
+
+  async #serve(port: number, host: string, dev?: Partial<HandlerOptions>): Promise<number> {
     const runner = this.runner();
     const { shutdownGraceMs, ...handlerOptions } = this.#server;
     let server: RunningServer;
     try {
       server = await serve({
-        handler: createHandler({ ...handlerOptions, apps: runner }),
+        handler: createHandler({ ...handlerOptions, ...dev, apps: runner }),
         port,
         host,
         ...(shutdownGraceMs !== undefined ? { shutdownGraceMs } : {}),
@@ -179,6 +221,7 @@ export class Launcher {
     this.#io.output.write(
       `Ferrite server for app '${runner.appName}' listening on ${server.url}\n`,
     );
+    if (dev?.devUi) this.#io.output.write(`Dev UI: ${server.url}${DEV_UI_PATH}/\n`);
     const signals = this.#io.signals;
     await new Promise<void>((resolve) => {
       const stop = (): void => {
