@@ -14,6 +14,7 @@ import { readJsonBody, requireJsonType } from '../http/read-body.js';
 import { errorResponse, jsonResponse } from '../http/responses.js';
 import * as artifacts from '../routes/artifact-routes.js';
 import * as runs from '../routes/run-routes.js';
+import * as pending from '../routes/pending-routes.js';
 import * as sessions from '../routes/session-routes.js';
 import { RunTracker } from '../sse/run-tracker.js';
 import { DevUiFiles, type DevUiOptions } from '../dev/dev-ui-files.js';
@@ -122,6 +123,8 @@ const ROUTES: Route<Action>[] = [
   { method: 'PATCH', path: SESSION, action: sessions.updateSession },
   { method: 'DELETE', path: SESSION, action: sessions.deleteSession },
   { method: 'POST', path: `${SESSION}/interrupt`, action: sessions.interruptSession },
+  { method: 'GET', path: `${SESSION}/pending`, action: pending.listSessionPending },
+  { method: 'GET', path: '/apps/:app/users/:user/pending', action: pending.listUserPending },
   { method: 'GET', path: `${SESSION}/events`, action: sessions.replayEvents },
   { method: 'GET', path: `${SESSION}/artifacts`, action: artifacts.listArtifacts },
   { method: 'GET', path: ARTIFACT, action: artifacts.loadArtifact },
