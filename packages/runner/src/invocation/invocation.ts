@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Subscriber } from 'rxjs';
 import {
   createEvent,
@@ -167,7 +166,7 @@ export class Invocation implements SessionLockHolder, InvocationControl {
     const { runConfig } = this.#request;
     const { session, resume } = await loadRun(this, this.#parts, this.#request);
     const shared = new InvocationState({
-      invocationId: resume?.invocationId ?? this.#request.invocationId ?? randomUUID(),
+      invocationId: resume?.invocationId ?? this.#request.invocationId ?? newEventId(),
       appName: this.#parts.appName,
       userId: this.#request.userId,
       session,
