@@ -213,6 +213,16 @@ describe('packages installed from their npm tarballs', () => {
     ) as TurnResult;
     expectTurnResult(result);
   }, 60_000);
+
+  it('starts the ferrite-batch command from the installed @ferrite/targets', async () => {
+    const outcome = await exec(
+      join(project, 'node_modules/.bin/ferrite-batch'),
+      ['--help'],
+      project,
+    );
+    expect(outcome.code, outcome.output).toBe(0);
+    expect(outcome.output).toMatch(/^Usage: ferrite-batch --runner <module> --dataset <file>/);
+  }, 60_000);
 });
 
 interface TurnResult {
