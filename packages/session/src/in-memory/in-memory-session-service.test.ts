@@ -61,4 +61,20 @@ describe('InMemorySessionService', () => {
     }
     expect(session.revision).toBe(0);
   });
+
+  it('refuses a repeated event id in a short session and in one past the scanned length', async () => {
+    const sessions = new InMemorySessionService();
+    const session = await sessions.createSession(where);
+    const append = (id: string) =>
+      sessions.appendEvent({ session, event: createEvent({ id, author: 'user' }) });
+    for (let index = 0; index < 3; index += 1) await append(`e${index}`);
+    await expect(append('e1')).rejects.toThrow(/already holds an event with id e1/);
+    for (let index = 3; index < 40; index += 1) await append(`e${index}`);
+    await expect(append('e2')).rejects.toThrow(/already holds an event with id e2/);
+    await expect(append('e39')).rejects.toThrow(/already holds an event with id e39/);
+    await append('e40');
+    await expect(append('e40')).rejects.toThrow(/already holds an event with id e40/);
+    expect(session.events).toHaveLength(41);
+    expect((await sessions.getSession(where))?.events.map((event) => event.id).at(-1)).toBe('e40');
+  });
 });

@@ -36,7 +36,8 @@ interface StoredSession {
   state: Record<string, unknown>;
   /** Frozen, so reads share them and copy only the array. */
   readonly events: Readonly<Event>[];
-  readonly eventIds: Set<string>;
+  /** Ids of the events, made once the session outgrows a scan (see {@link holdsEvent}). */
+  eventIds: Set<string> | undefined;
   revision: number;
   lastUpdateTime: number;
 }
@@ -86,7 +87,7 @@ export class InMemorySessionService implements SessionService {
       userId,
       state: tiers.session,
       events: [],
-      eventIds: new Set(),
+      eventIds: undefined,
       revision: 0,
       lastUpdateTime: Date.now(),
     };
@@ -171,7 +172,7 @@ export class InMemorySessionService implements SessionService {
         `session ${sessionId} is at revision ${stored.revision}, the append carried ${session.revision}`,
       );
     }
-    if (stored.eventIds.has(frozen.id)) {
+    if (holdsEvent(stored, frozen.id)) {
       throw new InvalidArgumentError(
         `session ${sessionId} already holds an event with id ${frozen.id}`,
       );
@@ -182,7 +183,7 @@ export class InMemorySessionService implements SessionService {
     Object.assign(this.#userStore(appName, userId, true).state, tiers.user);
     Object.assign(stored.state, tiers.session);
     stored.events.push(frozen);
-    stored.eventIds.add(frozen.id);
+    stored.eventIds?.add(frozen.id);
     stored.revision += 1;
     stored.lastUpdateTime = frozen.timestamp;
 
@@ -233,6 +234,21 @@ export class InMemorySessionService implements SessionService {
       revision: stored.revision,
     };
   }
+}
+
+/** Sessions up to this many events find a duplicate id by scanning, and hold no id set. */
+const SCANNED_EVENTS = 32;
+
+/** True when the session already holds an event with `id`. */
+function holdsEvent(stored: StoredSession, id: string): boolean {
+  if (stored.eventIds) return stored.eventIds.has(id);
+  const events = stored.events;
+  if (events.length < SCANNED_EVENTS) {
+    for (const event of events) if (event.id === id) return true;
+    return false;
+  }
+  stored.eventIds = new Set(events.map((event) => event.id));
+  return stored.eventIds.has(id);
 }
 
 const ROOM: readonly undefined[] = new Array<undefined>(32).fill(undefined);
