@@ -6,6 +6,7 @@ export {
   type AuthorizeTarget,
 } from './handler/create-handler.js';
 export type { ServedRunner } from './handler/served-runner.js';
+export type { ReadinessOptions, ReadinessCheck } from './handler/readiness.js';
 export {
   HttpError,
   type HttpErrorOptions,

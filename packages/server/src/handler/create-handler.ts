@@ -22,6 +22,7 @@ import { DEV_ROUTES } from '../dev/dev-routes.js';
 import type { SpanStore } from '../dev/span-store.js';
 import type { HandlerSettings, RequestContext } from './request-context.js';
 import { Router, type Route } from './router.js';
+import { readiness, resolveReadiness, type ReadinessOptions } from './readiness.js';
 import type { ServedRunner } from './served-runner.js';
 
 /** What `authorize` may answer: allow, deny (403), fix the user id, or a ready Response. */
@@ -53,7 +54,7 @@ export interface HandlerOptions {
    */
   allowedHosts?: readonly string[];
   /**
-   * Called before every route but `/health`. Throw an {@link HttpError} (401/403) or return
+   * Called before every route but `/health` and `/ready`. Throw an {@link HttpError} (401/403) or return
    * `false` (403) to reject, a Response to answer yourself, or `{ userId }` to make that the
    * user of the request whatever user it names.
    */
@@ -87,6 +88,11 @@ export interface HandlerOptions {
   spanStore?: SpanStore;
   /** Serves ADK's Dev UI from a folder at `/dev-ui/` (and redirects `/` there); off without. */
   devUi?: DevUiOptions;
+  /**
+   * The backend checks of the public `GET /ready` (200 when all pass, 503 when one fails or the
+   * handler is shutting down); without them `/ready` only reports shutdown.
+   */
+  readiness?: ReadinessOptions;
 }
 
 /** A Fetch-API request handler that can also shut its runs down. */
@@ -111,6 +117,7 @@ const ARTIFACT = `${SESSION}/artifacts/:name`;
 
 const ROUTES: Route<Action>[] = [
   { method: 'GET', path: '/health', action: async () => jsonResponse({ status: 'ok' }) },
+  { method: 'GET', path: '/ready', action: readiness },
   {
     method: 'GET',
     path: '/list-apps',
@@ -136,7 +143,7 @@ const ROUTES: Route<Action>[] = [
   ...DEV_ROUTES,
 ];
 
-const PUBLIC_ROUTES = new Set(['/health']);
+const PUBLIC_ROUTES = new Set(['/health', '/ready']);
 
 /**
  * Creates the HTTP API of SPEC §9 as one framework-free Fetch-API handler: it runs in
@@ -159,6 +166,7 @@ export function createHandler(options: HandlerOptions): FerriteHandler {
     sseHighWaterMark: positive(options.sseHighWaterMark, 'sseHighWaterMark') ?? 256 * 1024,
     tracker: new RunTracker(),
     spanStore: options.spanStore,
+    readiness: resolveReadiness(options.readiness),
     onError:
       options.onError ??
       ((error: FerriteError) => console.error(`[ferrite] ${error.code}:`, error.cause ?? error)),

@@ -1,6 +1,7 @@
 import type { FerriteError } from '@ferrite/core';
 import type { SpanStore } from '../dev/span-store.js';
 import type { RunTracker } from '../sse/run-tracker.js';
+import type { ReadinessSettings } from './readiness.js';
 import type { RouteParams } from './router.js';
 import type { ServedRunner } from './served-runner.js';
 
@@ -42,6 +43,8 @@ export interface HandlerSettings {
   readonly tracker: RunTracker;
   /** The spans the trace routes answer from (they answer none without). */
   readonly spanStore: SpanStore | undefined;
+  /** The backend checks of `GET /ready`. */
+  readonly readiness: ReadinessSettings;
   /** Told of every 5xx failure. */
   readonly onError: (error: FerriteError, request: Request) => void;
 }
