@@ -18,6 +18,11 @@ export interface ServerConfig {
   allowedHosts: string[] | undefined;
   /** `CORS_ORIGINS`: allowed origins (CORS is off without them). */
   corsOrigins: string[] | undefined;
+  /**
+   * `DEV_UI` (`true`: from an installed `@google/adk-devtools`) or `DEV_UI_DIR` (a folder):
+   * serve ADK's Dev UI at `/dev-ui/` with an in-process span store for its Traces tab.
+   */
+  devUi: { dir: string | undefined } | undefined;
   /** `DATABASE_URL` and `DATABASE_SCHEMA`, for PostgreSQL sessions. */
   database: { connectionString: string; schema: string | undefined } | undefined;
   /** `S3_*`, for S3 artifacts. */
@@ -87,6 +92,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
       ?.split(',')
       .map((host) => host.trim())
       .filter(Boolean),
+    devUi: devUiSetting(value('DEV_UI'), value('DEV_UI_DIR')),
     corsOrigins: value('CORS_ORIGINS')
       ?.split(',')
       .map((origin) => origin.trim())
@@ -133,5 +139,19 @@ export function describeConfig(config: ServerConfig): string {
   const memory = config.qdrant
     ? `Qdrant ${config.qdrant.collection} (${config.embeddings ? 'OpenAI' : 'hashing'} embeddings)`
     : 'none';
-  return `sessions: ${sessions}; artifacts: ${artifacts}; memory: ${memory}; auth: ${describeAuth(config.auth)}`;
+  const devUi = config.devUi ? `; dev UI: /dev-ui/` : '';
+  return `sessions: ${sessions}; artifacts: ${artifacts}; memory: ${memory}; auth: ${describeAuth(config.auth)}${devUi}`;
+}
+
+/** `DEV_UI` / `DEV_UI_DIR`: whether and from where the Dev UI is served. */
+function devUiSetting(
+  flag: string | undefined,
+  dir: string | undefined,
+): { dir: string | undefined } | undefined {
+  if (flag !== undefined && !['true', 'false', '1', '0'].includes(flag)) {
+    throw new InvalidArgumentError(`DEV_UI must be true or false, got '${flag}'`);
+  }
+  if (flag === 'false' || flag === '0') return undefined;
+  if (dir !== undefined) return { dir };
+  return flag === undefined ? undefined : { dir: undefined };
 }

@@ -4,6 +4,7 @@ import { Runner } from '@ferrite/runner';
 import { createHandler, serve } from '@ferrite/server';
 import { createAuthorizer } from './auth.js';
 import { describeConfig, readConfig, type ServerConfig } from './config.js';
+import { setUpDevUi, type DevUiSetup } from './dev-ui.js';
 import { rememberSessions } from './remember-sessions.js';
 import { createServices, type ServerServices } from './services.js';
 
@@ -13,6 +14,14 @@ let label: string;
 try {
   config = readConfig(process.env);
   ({ model, label } = modelFromEnv());
+} catch (error) {
+  process.stderr.write(`configuration error: ${(error as Error).message}\n`);
+  process.exit(2);
+}
+
+let dev: DevUiSetup | undefined;
+try {
+  dev = await setUpDevUi(config);
 } catch (error) {
   process.stderr.write(`configuration error: ${(error as Error).message}\n`);
   process.exit(2);
@@ -41,6 +50,7 @@ const handler = createHandler({
   ...(config.auth
     ? { authorize: createAuthorizer(config.auth), otherUser: 'forbid' as const }
     : {}),
+  ...(dev ? { devUi: dev.devUi, spanStore: dev.spanStore } : {}),
 });
 const server = await serve({
   handler,
@@ -51,6 +61,9 @@ const server = await serve({
 });
 process.stdout.write(`ferrite server listening on ${server.url}\n`);
 process.stdout.write(`app: ${config.appName}; model: ${label}; ${describeConfig(config)}\n`);
+if (dev && !dev.tracing) {
+  process.stderr.write('a tracer provider was registered before: the Traces tab stays empty\n');
+}
 
 let stopping = false;
 const shutdown = (signal: string): void => {
