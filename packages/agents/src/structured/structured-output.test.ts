@@ -2,11 +2,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import {
-  InvalidArgumentError,
-  OutputValidationError,
-  type ModelRequest,
-} from '@ferrite/core';
+import { InvalidArgumentError, OutputValidationError, type ModelRequest } from '@ferrite/core';
 import { ScriptedModel } from '@ferrite/core/testing';
 import { OpenAIChatModel } from '@ferrite/models';
 import { LlmAgent } from '../llm/llm-agent.js';
@@ -31,7 +27,10 @@ describe('LlmAgent outputSchema', () => {
       outputKey: 'forecast',
     });
     expectTypeOf(agent).toEqualTypeOf<LlmAgent<{ city: string; celsius: number }>>();
-    expectTypeOf(agent.parseOutput('{}')).toEqualTypeOf<{ city: string; celsius: number }>();
+    expectTypeOf<ReturnType<typeof agent.parseOutput>>().toEqualTypeOf<{
+      city: string;
+      celsius: number;
+    }>();
     expectTypeOf(new LlmAgent({ name: 'plain', model })).toEqualTypeOf<LlmAgent>();
 
     const run = harness(agent);
@@ -105,7 +104,7 @@ describe('LlmAgent outputSchema', () => {
     };
     const model = new ScriptedModel(['{"verdict":"maybe"}', '{"verdict":"no"}']);
     const agent = new LlmAgent({ name: 'judge', model, outputSchema: schema, outputKey: 'v' });
-    expectTypeOf(agent.parseOutput('{}')).toBeUnknown();
+    expectTypeOf<ReturnType<typeof agent.parseOutput>>().toBeUnknown();
     const run = harness(agent);
     await run.send('well?');
     expect(lastUserText(model.requests[1]!)).toContain(
