@@ -8,9 +8,7 @@ const schema = `hitl_${process.pid}_${Date.now()}`;
 const services: PostgresSessionService[] = [];
 
 beforeAll(async () => {
-  await new PostgresSessionService({ connectionString, schema }).migrate().then(
-    () => undefined,
-  );
+  await new PostgresSessionService({ connectionString, schema }).migrate().then(() => undefined);
 });
 
 afterAll(async () => {

@@ -72,7 +72,8 @@ export function bindAnswers(events: readonly Event[], message: Content): BoundAn
           : `Call '${id}' is not a pending request of this session (unknown, answered, or abandoned by a later message)`,
       );
     }
-    if (request.kind === 'confirmation') checkConfirmation(request, response.name, response.response);
+    if (request.kind === 'confirmation')
+      checkConfirmation(request, response.name, response.response);
     else if (response.name !== request.functionCall.name) {
       throw new ConfirmationMismatchError(
         `Call '${id}' is a call of '${request.functionCall.name}', not of '${response.name}'`,

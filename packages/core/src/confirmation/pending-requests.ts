@@ -1,6 +1,9 @@
 import type { Event } from '../types/event.js';
 import type { FunctionCall } from '../types/content.js';
-import { REQUEST_CONFIRMATION_FUNCTION_CALL_NAME, type ToolConfirmation } from './tool-confirmation.js';
+import {
+  REQUEST_CONFIRMATION_FUNCTION_CALL_NAME,
+  type ToolConfirmation,
+} from './tool-confirmation.js';
 
 /** What every pending request records: the call an answer names and where it waits. */
 interface PendingRequestBase {
@@ -78,7 +81,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function confirmationOf(call: FunctionCall, base: PendingRequestBase): PendingConfirmation | undefined {
+function confirmationOf(
+  call: FunctionCall,
+  base: PendingRequestBase,
+): PendingConfirmation | undefined {
   const original = call.args.originalFunctionCall;
   const asked = call.args.toolConfirmation;
   if (!isRecord(original) || typeof original.id !== 'string' || typeof original.name !== 'string') {
@@ -87,7 +93,8 @@ function confirmationOf(call: FunctionCall, base: PendingRequestBase): PendingCo
   const toolConfirmation: ToolConfirmation = { confirmed: false };
   if (isRecord(asked)) {
     if (typeof asked.hint === 'string') toolConfirmation.hint = asked.hint;
-    if (asked.payload !== undefined && asked.payload !== null) toolConfirmation.payload = asked.payload;
+    if (asked.payload !== undefined && asked.payload !== null)
+      toolConfirmation.payload = asked.payload;
   }
   return {
     ...base,
@@ -234,7 +241,8 @@ export function readConfirmationAnswer(
   const answer: ConfirmationAnswer = { confirmed: value.confirmed };
   if (typeof value.hint === 'string') answer.hint = value.hint;
   if (value.payload !== undefined && value.payload !== null) answer.payload = value.payload;
-  if (isRecord(value.originalFunctionCall)) answer.originalFunctionCall = value.originalFunctionCall;
+  if (isRecord(value.originalFunctionCall))
+    answer.originalFunctionCall = value.originalFunctionCall;
   return answer;
 }
 
@@ -247,7 +255,9 @@ export function jsonEqual(left: unknown, right: unknown): boolean {
   if (Array.isArray(left) !== Array.isArray(right)) return false;
   if (Array.isArray(left)) {
     const other = right as unknown[];
-    return left.length === other.length && left.every((item, index) => jsonEqual(item, other[index]));
+    return (
+      left.length === other.length && left.every((item, index) => jsonEqual(item, other[index]))
+    );
   }
   const leftRecord = left as Record<string, unknown>;
   const rightRecord = right as Record<string, unknown>;
@@ -255,6 +265,8 @@ export function jsonEqual(left: unknown, right: unknown): boolean {
   const otherKeys = Object.keys(rightRecord).filter((key) => rightRecord[key] !== undefined);
   return (
     keys.length === otherKeys.length &&
-    keys.every((key) => Object.hasOwn(rightRecord, key) && jsonEqual(leftRecord[key], rightRecord[key]))
+    keys.every(
+      (key) => Object.hasOwn(rightRecord, key) && jsonEqual(leftRecord[key], rightRecord[key]),
+    )
   );
 }

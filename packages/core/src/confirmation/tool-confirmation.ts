@@ -32,5 +32,4 @@ export interface ConfirmationRequest {
  * decided from its (checked) arguments and context.
  */
 export type RequireConfirmation<TContext> =
-  | boolean
-  | ((args: Record<string, unknown>, context: TContext) => boolean | Promise<boolean>);
+  boolean | ((args: Record<string, unknown>, context: TContext) => boolean | Promise<boolean>);

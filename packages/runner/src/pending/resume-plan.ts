@@ -1,9 +1,4 @@
-import {
-  ConfirmationMismatchError,
-  bindAnswers,
-  type Agent,
-  type Session,
-} from '@ferrite/core';
+import { ConfirmationMismatchError, bindAnswers, type Agent, type Session } from '@ferrite/core';
 import type { AgentTree } from '../runner/agent-tree.js';
 import type { InvocationControl } from '../invocation/invocation-control.js';
 import { loadSession } from '../invocation/invocation-setup.js';

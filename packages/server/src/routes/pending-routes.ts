@@ -1,8 +1,4 @@
-import {
-  SessionNotFoundError,
-  pendingRequestsOf,
-  type PendingRequest,
-} from '@ferrite/core';
+import { SessionNotFoundError, pendingRequestsOf, type PendingRequest } from '@ferrite/core';
 import type { RequestContext } from '../handler/request-context.js';
 import { jsonResponse } from '../http/responses.js';
 import { secondsOf } from '../wire/wire-times.js';
@@ -49,7 +45,8 @@ export async function listUserPending(context: RequestContext): Promise<Response
       sessionId: listed.id,
     });
     const requests = session ? pendingRequestsOf(session.events) : [];
-    if (requests.length > 0) inbox.push({ sessionId: listed.id, requests: requests.map(requestToWire) });
+    if (requests.length > 0)
+      inbox.push({ sessionId: listed.id, requests: requests.map(requestToWire) });
   }
   const headers: Record<string, string> = {};
   if (page.nextCursor) headers['x-next-cursor'] = page.nextCursor;
