@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { toFerriteError, userContent } from '@ferrite/core';
+import { toFerriteError, userContent, type Content } from '@ferrite/core';
 import type { Runner } from '@ferrite/runner';
 import type { Subscription } from 'rxjs';
 import { EventPrinter } from './event-printer.js';
+import { askPendingConfirmations } from './pending-prompt.js';
 
 /** Options of {@link ConsoleRepl}. */
 export interface ConsoleReplOptions {
@@ -67,7 +68,20 @@ export class ConsoleRepl {
           // Piped input is not echoed by a terminal; show it so the transcript reads as a chat.
           if (!terminal) this.#printer.line(`you> ${line}`);
           this.#armed = false;
-          await this.#turn(line);
+          let completed = await this.#turn(userContent(line));
+          // A turn that paused for a confirmation asks the person here, then resumes.
+          while (completed) {
+            const answers = await this.#confirm(async (question) => {
+              this.#printer.line(question);
+              if (terminal) rl.prompt();
+              const reply = await Promise.race([lines.next(), exited.then(() => undefined)]);
+              if (!reply || reply.done) return undefined;
+              if (!terminal) this.#printer.line(`you> ${reply.value}`);
+              return reply.value;
+            });
+            if (!answers) break;
+            completed = await this.#turn({ role: 'user', parts: answers });
+          }
         }
         if (terminal) rl.prompt();
       }
@@ -79,22 +93,37 @@ export class ConsoleRepl {
     }
   }
 
-  #turn(text: string): Promise<void> {
+  /** The answers to the confirmations the session waits for, asked in the console. */
+  async #confirm(ask: (question: string) => Promise<string | undefined>) {
     const { runner, userId } = this.#options;
-    return new Promise<void>((resolve) => {
+    let requests;
+    try {
+      requests = await runner.pendingRequests(userId, this.#sessionId);
+    } catch (error) {
+      const failure = toFerriteError(error);
+      this.#printer.line(`error [${failure.code}]: ${failure.message}`);
+      return undefined;
+    }
+    return askPendingConfirmations(requests, ask, (line) => this.#printer.line(line));
+  }
+
+  /** Runs one turn; resolves true when it completed (not cancelled, not failed). */
+  #turn(message: Content): Promise<boolean> {
+    const { runner, userId } = this.#options;
+    return new Promise<boolean>((resolve) => {
       const state = {
         subscription: undefined as unknown as Subscription,
         cancelled: false,
-        done: resolve,
+        done: () => resolve(false),
       };
       this.#running = state;
-      const end = (): void => {
+      const end = (completed = false): void => {
         this.#running = undefined;
         this.#printer.finish();
-        resolve();
+        resolve(completed);
       };
       state.subscription = runner
-        .run(userId, this.#sessionId, userContent(text), { runConfig: { streamingMode: 'sse' } })
+        .run(userId, this.#sessionId, message, { runConfig: { streamingMode: 'sse' } })
         .subscribe({
           next: (event) => this.#printer.print(event),
           error: (error: unknown) => {
@@ -102,7 +131,7 @@ export class ConsoleRepl {
             this.#printer.line(`error [${failure.code}]: ${failure.message}`);
             end();
           },
-          complete: end,
+          complete: () => end(true),
         });
       if (state.cancelled) end();
     });
