@@ -154,11 +154,9 @@ export class InMemorySessionService implements SessionService {
    */
   async appendEvent(options: AppendEventOptions): Promise<Event> {
     const { session, event } = options;
-    const { appName, userId, sessionId } = validateKey({
-      appName: session.appName,
-      userId: session.userId,
-      sessionId: session.id,
-    });
+    const appName = validateName('appName', session.appName);
+    const userId = validateName('userId', session.userId);
+    const sessionId = validateName('sessionId', session.id);
     if (event.partial) return event;
     const frozen = toStorableEvent(event);
     const stored = this.#find(appName, userId, sessionId);
@@ -178,10 +176,13 @@ export class InMemorySessionService implements SessionService {
       );
     }
     // Nothing below can fail, so the append is all or nothing.
-    const tiers = splitStateDelta(frozen.actions.stateDelta);
-    Object.assign(this.#appStore(appName).state, tiers.app);
-    Object.assign(this.#userStore(appName, userId, true).state, tiers.user);
-    Object.assign(stored.state, tiers.session);
+    const delta = frozen.actions.stateDelta;
+    if (hasKeys(delta)) {
+      const tiers = splitStateDelta(delta);
+      Object.assign(this.#appStore(appName).state, tiers.app);
+      Object.assign(this.#userStore(appName, userId, true).state, tiers.user);
+      Object.assign(stored.state, tiers.session);
+    }
     stored.events.push(frozen);
     stored.eventIds?.add(frozen.id);
     stored.revision += 1;
@@ -234,6 +235,12 @@ export class InMemorySessionService implements SessionService {
       revision: stored.revision,
     };
   }
+}
+
+/** True when `record` has an own enumerable key (most events write no state). */
+function hasKeys(record: Record<string, unknown>): boolean {
+  for (const key in record) if (Object.hasOwn(record, key)) return true;
+  return false;
 }
 
 /** Sessions up to this many events find a duplicate id by scanning, and hold no id set. */
