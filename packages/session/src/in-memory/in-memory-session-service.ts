@@ -15,6 +15,7 @@ import {
   type ListSessionsResult,
   type Session,
   type SessionService,
+  type StateTiers,
 } from '@ferrite/core';
 import {
   resolveListLimit,
@@ -72,7 +73,10 @@ export class InMemorySessionService implements SessionService {
     const userId = validateName('userId', options.userId);
     const id =
       options.sessionId === undefined ? randomUUID() : validateName('sessionId', options.sessionId);
-    const tiers = splitStateDelta(toStorable(options.state ?? {}, 'initial state'));
+    const tiers =
+      options.state === undefined || options.state === null
+        ? NO_TIERS
+        : splitStateDelta(toStorable(options.state, 'initial state'));
     const user = this.#userStore(appName, userId, false);
     if (user?.sessions.has(id)) {
       throw new SessionExistsError(`session ${id} already exists for user ${userId} of ${appName}`);
@@ -85,7 +89,7 @@ export class InMemorySessionService implements SessionService {
       id,
       appName,
       userId,
-      state: tiers.session,
+      state: tiers === NO_TIERS ? {} : tiers.session,
       events: [],
       eventIds: undefined,
       revision: 0,
@@ -236,6 +240,13 @@ export class InMemorySessionService implements SessionService {
     };
   }
 }
+
+/** The tiers of a session created without initial state (read only: nothing is assigned to them). */
+const NO_TIERS: StateTiers = Object.freeze({
+  app: Object.freeze({}),
+  user: Object.freeze({}),
+  session: Object.freeze({}),
+});
 
 /** True when `record` has an own enumerable key (most events write no state). */
 function hasKeys(record: Record<string, unknown>): boolean {
