@@ -6,6 +6,8 @@ export {
   type AuthorizeTarget,
 } from './handler/create-handler.js';
 export type { ServedRunner } from './handler/served-runner.js';
+export type { RunsOptions } from './runs/runs-options.js';
+export { INVOCATION_ID_HEADER } from './routes/run-routes.js';
 export type { ReadinessOptions, ReadinessCheck } from './handler/readiness.js';
 export {
   HttpError,

@@ -20,7 +20,7 @@ import {
   type SessionService,
 } from '@ferrite/core';
 import { injectTraceContext, type TraceCarrier } from '@ferrite/runner';
-import { bullConnection, commandClient, redisOptionsOf, type RedisConnection } from '../stream/redis-connection.js';
+import { bullConnection, commandClient, redisOptionsOf } from '../stream/redis-connection.js';
 import { errorOfEnd, type RunMeta } from '../stream/run-stream-entry.js';
 import { RunStreams } from '../stream/run-streams.js';
 import { RUN_JOB, type RunJobData } from './run-job.js';

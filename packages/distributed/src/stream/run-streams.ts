@@ -175,7 +175,7 @@ export class RunStreams {
               'STREAMS',
               stream,
               after,
-            )) as [string, [string, string[]][]][] | null;
+            ));
             this.#pool.giveBack(client);
             failingSince = undefined;
           } catch (error) {

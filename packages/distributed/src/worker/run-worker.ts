@@ -240,7 +240,9 @@ export class RunWorker {
 }
 
 function runnersOf(runners: RunWorkerConfig['runners']): ReadonlyMap<string, WorkerRunner> {
-  const list = Array.isArray(runners) ? runners : [runners as WorkerRunner];
+  const list: readonly WorkerRunner[] = Array.isArray(runners)
+    ? (runners as readonly WorkerRunner[])
+    : [runners as WorkerRunner];
   const map = new Map<string, WorkerRunner>();
   for (const runner of list) {
     if (typeof runner?.run !== 'function') {

@@ -14,6 +14,8 @@ import { readJsonBody, requireJsonType } from '../http/read-body.js';
 import { errorResponse, jsonResponse } from '../http/responses.js';
 import * as artifacts from '../routes/artifact-routes.js';
 import * as runs from '../routes/run-routes.js';
+import { attachToRun } from '../routes/attach-routes.js';
+import { resolveRuns, type RunsOptions } from '../runs/runs-options.js';
 import * as pending from '../routes/pending-routes.js';
 import * as sessions from '../routes/session-routes.js';
 import { RunTracker } from '../sse/run-tracker.js';
@@ -93,6 +95,8 @@ export interface HandlerOptions {
    * handler is shutting down); without them `/ready` only reports shutdown.
    */
   readiness?: ReadinessOptions;
+  /** Runs whose client leaves: cancelled (default) or detached; how long they stay attachable. */
+  runs?: RunsOptions;
 }
 
 /** A Fetch-API request handler that can also shut its runs down. */
@@ -140,6 +144,7 @@ const ROUTES: Route<Action>[] = [
   { method: 'GET', path: `${ARTIFACT}/versions/:version`, action: artifacts.loadArtifactVersion },
   { method: 'POST', path: '/run', action: runs.runToCompletion },
   { method: 'POST', path: '/run_sse', action: runs.runWithEvents },
+  { method: 'GET', path: `${SESSION}/runs/:invocation/events`, action: attachToRun },
   ...DEV_ROUTES,
 ];
 
@@ -159,12 +164,14 @@ export function createHandler(options: HandlerOptions): FerriteHandler {
   if (options.logger !== undefined && !isLogger(options.logger)) {
     throw new InvalidArgumentError('HandlerOptions.logger must be a Logger');
   }
+  const tracker = new RunTracker();
   const settings: HandlerSettings = Object.freeze({
     apps: appsOf(options.apps),
     bodyLimit: positive(options.bodyLimit, 'bodyLimit') ?? 4 * 1024 * 1024,
     pingIntervalMs: positive(options.pingIntervalMs, 'pingIntervalMs') ?? 15_000,
     sseHighWaterMark: positive(options.sseHighWaterMark, 'sseHighWaterMark') ?? 256 * 1024,
-    tracker: new RunTracker(),
+    tracker,
+    ...resolveRuns(options.runs, tracker),
     spanStore: options.spanStore,
     readiness: resolveReadiness(options.readiness),
     onError:
@@ -257,7 +264,9 @@ export function createHandler(options: HandlerOptions): FerriteHandler {
     },
     close: {
       value: async (closeOptions: { graceMs?: number } = {}) =>
-        settings.tracker.drain(closeOptions.graceMs ?? 10_000),
+        settings.tracker
+          .drain(closeOptions.graceMs ?? 10_000)
+          .then(() => settings.liveRuns.cancelAll('the server is shutting down')),
     },
   }) as FerriteHandler;
 }

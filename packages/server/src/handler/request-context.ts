@@ -2,6 +2,7 @@ import type { FerriteError } from '@ferrite/core';
 import type { SpanStore } from '../dev/span-store.js';
 import type { RunTracker } from '../sse/run-tracker.js';
 import type { ReadinessSettings } from './readiness.js';
+import type { RunsSettings } from '../runs/runs-options.js';
 import type { RouteParams } from './router.js';
 import type { ServedRunner } from './served-runner.js';
 
@@ -45,6 +46,10 @@ export interface HandlerSettings {
   readonly spanStore: SpanStore | undefined;
   /** The backend checks of `GET /ready`. */
   readonly readiness: ReadinessSettings;
+  /** What a client leaving does to its run (`runs.onDisconnect`). */
+  readonly runs: RunsSettings['runs'];
+  /** The runs this handler serves in-process, for attaching and detached runs. */
+  readonly liveRuns: RunsSettings['liveRuns'];
   /** Told of every 5xx failure. */
   readonly onError: (error: FerriteError, request: Request) => void;
 }

@@ -33,7 +33,22 @@ export interface ServedRunner {
       runConfig?: RunConfig;
       /** The request's trace context (W3C `traceparent`…), continued by the run's spans. */
       traceContext?: Record<string, string>;
+      /** The id the server chose for the invocation, so a client can attach to it. */
+      invocationId?: string;
+      /** Given only to a runner with `attach`: unsubscribing then leaves the run going. */
+      detached?: boolean;
     },
+  ): Observable<Event>;
+  /**
+   * A live or recently finished run of the session by its invocation id, from the start or after
+   * the stored event `after`, on any node (a `QueuedRunner`'s). Without it, the handler attaches
+   * to the runs it serves itself.
+   */
+  attach?(
+    userId: string,
+    sessionId: string,
+    invocationId: string,
+    options?: { after?: string },
   ): Observable<Event>;
   /** Cancels the session's running invocation (on any node with a shared lock); false when none runs. */
   interrupt(userId: string, sessionId: string): boolean | Promise<boolean>;

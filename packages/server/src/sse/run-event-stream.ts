@@ -12,8 +12,8 @@ export interface RunEventStreamOptions {
   highWaterMark: number;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
-  /** Registry of the handler's runs, so a shutdown can cancel this one. */
-  tracker: RunTracker;
+  /** Registry of the handler's runs, so a shutdown can cancel this one (absent: tracked elsewhere). */
+  tracker?: RunTracker | undefined;
 }
 
 /**
@@ -65,7 +65,7 @@ export function runEventStream(
           return;
         }
         options.signal.addEventListener('abort', onAbort, { once: true });
-        release = options.tracker.add({
+        release = options.tracker?.add({
           cancel: (reason) => end(errorFrame({ error: reason, code: 'unavailable' })),
         });
         timer = setInterval(() => {
