@@ -1,9 +1,10 @@
 import type { S3VersionAllocation } from '@ferrite/artifact/s3';
 import { InvalidArgumentError, isValidName } from '@ferrite/core';
 import { describeAuth, readAuthConfig, type AuthConfig } from './auth.js';
+import { describeMode, readModeConfig, type ModeConfig } from './distributed-config.js';
 
 /** Everything the server reads from its environment. */
-export interface ServerConfig {
+export interface ServerConfig extends ModeConfig {
   /** `APP_NAME`: the app the sessions are stored under. */
   appName: string;
   /** `PORT`. */
@@ -119,6 +120,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
           collection: value('QDRANT_COLLECTION') ?? 'ferrite_memory',
         }
       : undefined,
+    ...readModeConfig(value, integer, databaseUrl !== undefined),
     // Embeddings change the vectors' size, so they are opted into explicitly, never implied by a chat key.
     embeddings: embeddingModel
       ? {

@@ -174,19 +174,14 @@ function appendAnswered(history: CachedHistory, content: Content): void {
 
 /** Answers the open calls of the current turn as cancelled, in `contents` (the cache or a copy). */
 function closeTurn(history: CachedHistory, contents: Content[]): void {
-  const cancelled = history.openCalls.map(
-    (call): Part => ({
-      functionResponse: { id: call.id, name: call.name, response: { ...CANCELLED_CALL_RESPONSE } },
-    }),
-  );
+  const cancelled = history.openCalls.map((call): Part => ({
+    functionResponse: { id: call.id, name: call.name, response: { ...CANCELLED_CALL_RESPONSE } },
+  }));
   if (history.answering === undefined) {
     contents.push(inCallOrder(history.turnCalls, cancelled));
   } else {
     const previous = contents[history.answering]!;
-    contents[history.answering] = inCallOrder(history.turnCalls, [
-      ...previous.parts,
-      ...cancelled,
-    ]);
+    contents[history.answering] = inCallOrder(history.turnCalls, [...previous.parts, ...cancelled]);
   }
   if (contents === history.contents) {
     history.openCalls = [];

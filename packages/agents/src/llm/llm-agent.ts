@@ -2,7 +2,6 @@ import { traceModelCall } from '../telemetry/model-call-telemetry.js';
 import {
   InvalidArgumentError,
   ModelError,
-  createEvent,
   newEventId,
   textOf,
   type Agent,
@@ -27,7 +26,11 @@ import { BranchHistory } from './branch-history.js';
 import { renderInstruction } from './instruction-template.js';
 import { assertKnownTools, runToolCalls } from './tool-calls.js';
 import { toolTableOf } from './tool-table.js';
-import { confirmationRequestEvent, confirmedCallsFor } from '../confirmation/confirmation-events.js';
+import { agentEvent } from './agent-event.js';
+import {
+  confirmationRequestEvent,
+  confirmedCallsFor,
+} from '../confirmation/confirmation-events.js';
 import { systemInstructionOf } from './system-instruction.js';
 import { callModel } from '../callbacks/call-model.js';
 import {
@@ -375,12 +378,12 @@ export class LlmAgent<TOutput = unknown> implements Agent {
       // Calls waiting for a confirmation have no response yet; the invocation pauses after them.
       if (outcome.responses.length > 0 || outcome.confirmations.length === 0)
         yield this.#event(context, {
-        content: {
-          role: 'user',
-          parts: outcome.responses.map((functionResponse) => ({ functionResponse })),
-        },
-        actions: outcome.actions,
-      });
+          content: {
+            role: 'user',
+            parts: outcome.responses.map((functionResponse) => ({ functionResponse })),
+          },
+          actions: outcome.actions,
+        });
       if (outcome.confirmations.length > 0) {
         yield this.#event(context, confirmationRequestEvent(outcome.confirmations));
         return;
@@ -411,12 +414,7 @@ export class LlmAgent<TOutput = unknown> implements Agent {
    * this agent and branch.
    */
   #event(context: InvocationContext, init: EventInit): Event {
-    return createEvent({
-      ...init,
-      invocationId: context.invocationId,
-      author: this.name,
-      ...(context.branch === undefined ? {} : { branch: context.branch }),
-    });
+    return agentEvent(init, context.invocationId, this.name, context.branch);
   }
 }
 

@@ -1,6 +1,10 @@
 import type { Event, InvocationContext } from '@ferrite/core';
 import { runChildAgent } from '../telemetry/child-agent-run.js';
-import { pausedWithin, resumedChildIndex, workflowResumeOf } from '../confirmation/workflow-resume.js';
+import {
+  pausedWithin,
+  resumedChildIndex,
+  workflowResumeOf,
+} from '../confirmation/workflow-resume.js';
 import { WorkflowAgent, type WorkflowAgentConfig } from './workflow-agent.js';
 
 /** Settings of a {@link SequentialAgent}. */
