@@ -2,6 +2,7 @@ import { traceModelCall } from '../telemetry/model-call-telemetry.js';
 import {
   InvalidArgumentError,
   ModelError,
+  createEvent,
   newEventId,
   textOf,
   type Agent,
@@ -26,7 +27,6 @@ import { BranchHistory } from './branch-history.js';
 import { renderInstruction } from './instruction-template.js';
 import { assertKnownTools, runToolCalls } from './tool-calls.js';
 import { toolTableOf } from './tool-table.js';
-import { agentEvent } from './agent-event.js';
 import {
   confirmationRequestEvent,
   confirmedCallsFor,
@@ -414,7 +414,12 @@ export class LlmAgent<TOutput = unknown> implements Agent {
    * this agent and branch.
    */
   #event(context: InvocationContext, init: EventInit): Event {
-    return agentEvent(init, context.invocationId, this.name, context.branch);
+    return createEvent({
+      ...init,
+      invocationId: context.invocationId,
+      author: this.name,
+      ...(context.branch === undefined ? {} : { branch: context.branch }),
+    });
   }
 }
 
