@@ -142,7 +142,7 @@ export function describeConfig(config: ServerConfig): string {
     ? `Qdrant ${config.qdrant.collection} (${config.embeddings ? 'OpenAI' : 'hashing'} embeddings)`
     : 'none';
   const devUi = config.devUi ? `; dev UI: /dev-ui/` : '';
-  return `sessions: ${sessions}; artifacts: ${artifacts}; memory: ${memory}; auth: ${describeAuth(config.auth)}${devUi}`;
+  return `sessions: ${sessions}; artifacts: ${artifacts}; memory: ${memory}; auth: ${describeAuth(config.auth)}${devUi}; ${describeMode(config)}`;
 }
 
 /** `DEV_UI` / `DEV_UI_DIR`: whether and from where the Dev UI is served. */

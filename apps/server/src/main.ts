@@ -5,6 +5,7 @@ import { createHandler, serve } from '@ferrite/server';
 import { createAuthorizer } from './auth.js';
 import { describeConfig, readConfig, type ServerConfig } from './config.js';
 import { setUpDevUi, type DevUiSetup } from './dev-ui.js';
+import { queuedRunner, runAsWorker, sharedSessionLock } from './distributed-mode.js';
 import { rememberSessions } from './remember-sessions.js';
 import { createServices, type ServerServices } from './services.js';
 
@@ -12,7 +13,9 @@ let config: ServerConfig;
 let model: Model;
 let label: string;
 try {
-  config = readConfig(process.env);
+  config = readConfig(
+    process.argv[2] === 'worker' ? { ...process.env, FERRITE_MODE: 'worker' } : process.env,
+  );
   ({ model, label } = modelFromEnv());
 } catch (error) {
   process.stderr.write(`configuration error: ${(error as Error).message}\n`);
@@ -35,17 +38,26 @@ try {
   process.stderr.write(`start-up check failed: ${(error as Error).message}\n`);
   process.exit(2);
 }
+const sessionLock = config.distributed ? await sharedSessionLock(config) : undefined;
 const runner = new Runner({
   appName: config.appName,
   agent: createDesk(model),
+  ...(sessionLock ? { sessionLock } : {}),
   sessionService: services.sessionService,
   artifactService: services.artifactService,
   ...(services.memoryService
     ? { memoryService: services.memoryService, plugins: [rememberSessions(services.memoryService)] }
     : {}),
 });
+if (config.mode === 'worker') await runAsWorker(config, runner, services, sessionLock!, label);
+// With REDIS_URL the server only queues runs; workers run them.
+const queued =
+  config.distributed && sessionLock
+    ? await queuedRunner(config, services, runner.agent, sessionLock)
+    : undefined;
 const handler = createHandler({
-  apps: runner,
+  apps: queued ?? runner,
+  runs: { onDisconnect: config.runsOnDisconnect },
   ...(config.corsOrigins ? { cors: { origin: config.corsOrigins } } : {}),
   ...(config.auth
     ? { authorize: createAuthorizer(config.auth), otherUser: 'forbid' as const }
@@ -74,6 +86,8 @@ const shutdown = (signal: string): void => {
   );
   void (async () => {
     await server.close();
+    await queued?.close();
+    await sessionLock?.close?.();
     await services.close();
     process.stdout.write('stopped\n');
     process.exit(0);
