@@ -12,6 +12,7 @@ import { ScriptedModel } from '@ferrite/core/testing';
 import { Runner, runToArray } from '@ferrite/runner';
 import { InMemorySessionService } from '@ferrite/session';
 import { LlmAgent } from '../llm/llm-agent.js';
+import { AgentTool } from '../tools/agent-tool.js';
 import { FunctionTool } from '../tools/function-tool.js';
 import { ParallelAgent } from '../workflow/parallel-agent.js';
 import { dataPoints, parentOf, registerOtel, spanNamed } from './testing/otel.js';
@@ -50,6 +51,7 @@ function runnerFor(agent: LlmAgent | ParallelAgent, runConfig?: RunConfig): Runn
   });
 }
 
+/** A span time in nanoseconds. */
 function nanos([seconds, fraction]: [number, number]): bigint {
   return BigInt(seconds) * 1_000_000_000n + BigInt(fraction);
 }
@@ -79,10 +81,12 @@ describe('spans of a run', () => {
     for (const span of [...chats, tool])
       expect(parentOf(span)).toBe(agentSpan.spanContext().spanId);
     expect(new Set(spans().map((span) => span.spanContext().traceId)).size).toBe(1);
-    // In the order they happened: chat, tool, chat.
-    const [first, second] = [...chats].sort((a, b) => Number(nanos(a.startTime) - nanos(b.startTime)));
-    expect(nanos(tool.startTime)).toBeGreaterThanOrEqual(nanos(first!.endTime));
-    expect(nanos(second!.startTime)).toBeGreaterThanOrEqual(nanos(tool.endTime));
+    // In the order they happened: chat, tool, chat (by end times; the SDK stamps a start to the
+    // millisecond from another clock, so starts are not compared).
+    const first = chats.find((span) => span.attributes[A.USAGE_INPUT_TOKENS] === 11);
+    const second = chats.find((span) => span.attributes[A.USAGE_INPUT_TOKENS] === 20);
+    expect(nanos(tool.endTime)).toBeGreaterThan(nanos(first!.endTime));
+    expect(nanos(second!.endTime)).toBeGreaterThan(nanos(tool.endTime));
 
     for (const span of spans()) {
       expect(span.attributes).toMatchObject({
@@ -227,6 +231,37 @@ describe('spans of a run', () => {
     expect(parentOf(spanNamed(spans(), 'execute_tool get_weather'))).toBe(
       rightSpan.spanContext().spanId,
     );
+  });
+  it('nests an agent used as a tool under the calling agent, its model call under it', async () => {
+    const inner = new LlmAgent({
+      name: 'researcher',
+      model: new ScriptedModel(['Found it.'], { name: 'inner-model' }),
+    });
+    const outer = new LlmAgent({
+      name: 'lead',
+      model: new ScriptedModel(
+        [
+          {
+            content: {
+              role: 'model',
+              parts: [
+                { functionCall: { id: 'a1', name: 'researcher', args: { request: 'look it up' } } },
+              ],
+            },
+          },
+          'Done.',
+        ],
+        { name: 'outer-model' },
+      ),
+      tools: [new AgentTool({ agent: inner })],
+    });
+    await runToArray(runnerFor(outer).run('u1', 's1', userContent('Research')));
+    const lead = spanNamed(spans(), 'invoke_agent lead');
+    const researcher = spanNamed(spans(), 'invoke_agent researcher');
+    expect(parentOf(researcher)).toBe(lead.spanContext().spanId);
+    expect(researcher.attributes[A.BRANCH]).toBe('lead.researcher');
+    expect(parentOf(spanNamed(spans(), 'chat inner-model'))).toBe(researcher.spanContext().spanId);
+    expect(parentOf(spanNamed(spans(), 'execute_tool researcher'))).toBe(lead.spanContext().spanId);
   });
 });
 

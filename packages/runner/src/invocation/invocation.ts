@@ -19,6 +19,7 @@ import type { InvocationControl } from './invocation-control.js';
 import { preloadMemories } from './invocation-setup.js';
 import { loadRun } from '../pending/resume-plan.js';
 import { runNestedAgent } from './nested-agent-run.js';
+import { traceNestedRun } from '../telemetry/nested-agent-span.js';
 import { runAfterRun, runBeforeRun, runOnUserMessage } from './plugin-hooks.js';
 import { RunGuards } from './run-guards.js';
 import type { RunRequest, RunnerParts } from './run-request.js';
@@ -193,7 +194,9 @@ export class Invocation implements SessionLockHolder, InvocationControl {
     });
     this.#pipeline = pipeline;
     shared.runNested = (parent, agent, message, options) =>
-      runNestedAgent(this, pipeline, parent, agent, message, options);
+      traceNestedRun(parent, agent, options.branch, () =>
+        runNestedAgent(this, pipeline, parent, agent, message, options),
+      );
 
     const earlyExit = await runBeforeRun(this, plugins, context);
     shared.userContent = await runOnUserMessage(this, plugins, context, shared.userContent);
