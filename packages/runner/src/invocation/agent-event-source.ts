@@ -65,6 +65,9 @@ export class AgentEventSource {
 
   /** The next event (or done); rejects with Halted as soon as the invocation stops. */
   next(control: InvocationControl): Promise<Pulled> {
+    // Checked before pulling: a stopped invocation must not resume the agent, whose next step
+    // could reject with nobody left to handle it.
+    control.checkpoint();
     return control.guard(this.#pull());
   }
 
