@@ -14,8 +14,34 @@ describe('frozenJsonCopy', () => {
       { when: new Date(0), boxed: new String('s'), num: new Number(4) },
     ],
     ['maps and sets as JSON sees them', { map: new Map([[1, 2]]), set: new Set([1]) }],
+    [
+      'null prototypes, getters and integer-like keys',
+      {
+        bare: Object.assign(Object.create(null) as object, { b: 2, a: 1 }),
+        get computed() {
+          return { n: 3 };
+        },
+        10: 'ten',
+        2: 'two',
+        nested: { deeper: { list: [{ x: undefined, y: 1 }] } },
+      },
+    ],
   ])('matches JSON round-tripping for %s', (_, value) => {
     expect(frozenJsonCopy(value, 'value')).toEqual(JSON.parse(JSON.stringify(value)));
+  });
+
+  it('drops symbol keys, undefined and function values like JSON, keeping key order', () => {
+    const copy = frozenJsonCopy(
+      { [Symbol('s')]: 1, a: undefined, b: () => 1, c: 1, d: { [Symbol('t')]: 2 } },
+      'value',
+    ) as Record<string | symbol, unknown>;
+    expect(Object.getOwnPropertySymbols(copy)).toEqual([]);
+    expect(Object.getOwnPropertySymbols(copy.d as object)).toEqual([]);
+    expect(Reflect.ownKeys(copy)).toEqual(['c', 'd']);
+    expect(Object.isFrozen(copy) && Object.isFrozen(copy.d)).toBe(true);
+    expect(JSON.stringify(frozenJsonCopy({ 2: 'b', z: 1, 1: 'a' }, 'value'))).toBe(
+      JSON.stringify({ 2: 'b', z: 1, 1: 'a' }),
+    );
   });
 
   it('freezes every level and shares nothing with the input', () => {

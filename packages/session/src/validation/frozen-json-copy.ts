@@ -66,6 +66,8 @@ function copyValue(value: unknown, ancestors: object[], key: string | number): u
       array[index] = copyValue(value[index], ancestors, index) ?? null;
     }
     copy = array;
+  } else if (isPlainRecord(value)) {
+    copy = copyRecord(value, ancestors);
   } else {
     const entries = value as Record<string, unknown>;
     const names = Object.keys(entries);
@@ -82,4 +84,38 @@ function copyValue(value: unknown, ancestors: object[], key: string | number): u
   }
   ancestors.pop();
   return Object.freeze(copy);
+}
+
+function isPlainRecord(value: object): value is Record<string, unknown> {
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
+}
+
+/**
+ * A plain object's copy: cloned with a spread (V8 copies the fields of a fast object in one
+ * step and keeps its layout, where adding them one by one to `{}` goes through a generic store
+ * per field and spills past four), then its values converted in place as JSON would.
+ */
+function copyRecord(source: Record<string, unknown>, ancestors: object[]): object {
+  const record: Record<string, unknown> = { ...source };
+  let fields = 0;
+  for (const name in record) {
+    if (!Object.hasOwn(record, name)) continue;
+    const field = record[name];
+    if (typeof field === 'string' || typeof field === 'boolean') {
+      fields += 1;
+      continue;
+    }
+    const copied = copyValue(field, ancestors, name);
+    if (copied === undefined) {
+      delete record[name];
+    } else {
+      fields += 1;
+      if (copied !== field) record[name] = copied;
+    }
+  }
+  // A spread copies enumerable symbol keys too; JSON has none.
+  const symbols = Object.getOwnPropertySymbols(record);
+  for (const symbol of symbols) delete record[symbol];
+  return fields === 0 ? EMPTY_RECORD : record;
 }
