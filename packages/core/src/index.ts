@@ -66,6 +66,25 @@ export {
   assertNoFunctionCalls,
   type BoundAnswers,
 } from './confirmation/bind-answers.js';
+export {
+  LONG_RUNNING_CONTINUE_KEY,
+  continuedCallIds,
+  isPausingEvent,
+  validateLongRunningMode,
+  type LongRunningMode,
+} from './confirmation/long-running-mode.js';
+export {
+  NESTED_CALL_KEY,
+  callersOf,
+  nestedCallerOf,
+  pausedUnder,
+  requestOwner,
+  resumedNestedCallIds,
+  resumedOwnersOf,
+  type NestedCaller,
+  type RequestOwner,
+  type ResumedOwner,
+} from './confirmation/nested-requests.js';
 export { abortableDelay, type AbortableDelayOptions } from './async/abortable-delay.js';
 export {
   ObservableReader,

@@ -88,6 +88,6 @@ export interface InvocationContext {
   runAgent?(
     agent: Agent,
     message: Content,
-    options: { branch: string; signal?: AbortSignal },
+    options: { branch: string; signal?: AbortSignal; functionCallId?: string },
   ): AsyncIterable<Event>;
 }

@@ -81,7 +81,14 @@ export function bindAnswers(events: readonly Event[], message: Content): BoundAn
     }
     requests.push(request);
   }
-  return { invocationId: requests[0]!.invocationId, requests };
+  const invocationId = requests[0]!.invocationId;
+  const other = requests.find((request) => request.invocationId !== invocationId);
+  if (other) {
+    throw new InvalidArgumentError(
+      `The message answers requests of two invocations ('${requests[0]!.id}' of ${invocationId}, '${other.id}' of ${other.invocationId}); answer each invocation in its own message`,
+    );
+  }
+  return { invocationId, requests };
 }
 
 function checkConfirmation(

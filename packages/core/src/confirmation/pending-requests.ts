@@ -4,6 +4,7 @@ import {
   REQUEST_CONFIRMATION_FUNCTION_CALL_NAME,
   type ToolConfirmation,
 } from './tool-confirmation.js';
+import { continuedCallIds, type LongRunningMode } from './long-running-mode.js';
 
 /** What every pending request records: the call an answer names and where it waits. */
 interface PendingRequestBase {
@@ -37,6 +38,11 @@ export interface PendingToolResult extends PendingRequestBase {
   kind: 'long_running';
   /** The long-running call. */
   functionCall: FunctionCall;
+  /**
+   * `'pause'`: the invocation stopped after the call; `'continue'`: the turn went on with the
+   * call's first result, and the request stays pending across later messages until answered.
+   */
+  longRunning: LongRunningMode;
 }
 
 /** Something a paused invocation waits for. */
@@ -109,6 +115,55 @@ function confirmationOf(
   };
 }
 
+/** The base record of a request made by `call` in `event`. */
+function baseOf(event: Event, call: FunctionCall & { id: string }): PendingRequestBase {
+  return {
+    id: call.id,
+    invocationId: event.invocationId,
+    author: event.author,
+    ...(event.branch === undefined ? {} : { branch: event.branch }),
+    eventId: event.id,
+    timestamp: event.timestamp,
+  };
+}
+
+/**
+ * Long-running calls whose turn went on (`'continue'`) made before `start` and not answered
+ * since: they stay pending across ordinary messages until a client sends their result.
+ */
+function carryContinued(
+  events: readonly Event[],
+  start: number,
+  pending: Map<string, PendingRequest>,
+  answered: Set<string>,
+): void {
+  for (let index = 0; index < start; index += 1) {
+    const event = events[index]!;
+    const parts = event.content?.parts ?? [];
+    if (event.author === 'user') {
+      if (pending.size === 0) continue;
+      for (const part of parts) {
+        const id = part.functionResponse?.id;
+        if (id !== undefined && pending.delete(id)) answered.add(id);
+      }
+      continue;
+    }
+    const continued = continuedCallIds(event);
+    if (continued.length === 0) continue;
+    for (const part of parts) {
+      const call = part.functionCall;
+      if (!call?.id || !continued.includes(call.id)) continue;
+      if (!event.longRunningToolIds?.includes(call.id)) continue;
+      pending.set(call.id, {
+        ...baseOf(event, call as FunctionCall & { id: string }),
+        kind: 'long_running',
+        functionCall: call,
+        longRunning: 'continue',
+      });
+    }
+  }
+}
+
 /** The requests pending in `events[0, end)`, and the ids answered in the same stretch. */
 function scan(
   events: readonly Event[],
@@ -116,7 +171,9 @@ function scan(
 ): { pending: Map<string, PendingRequest>; answered: Set<string> } {
   const pending = new Map<string, PendingRequest>();
   const answered = new Set<string>();
-  for (let index = windowStart(events, end); index < end; index += 1) {
+  const start = windowStart(events, end);
+  if (start > 0) carryContinued(events, start, pending, answered);
+  for (let index = start; index < end; index += 1) {
     const event = events[index]!;
     const parts = event.content?.parts ?? [];
     if (event.author === 'user') {
@@ -129,19 +186,17 @@ function scan(
     for (const part of parts) {
       const call = part.functionCall;
       if (!call?.id) continue;
-      const base: PendingRequestBase = {
-        id: call.id,
-        invocationId: event.invocationId,
-        author: event.author,
-        ...(event.branch === undefined ? {} : { branch: event.branch }),
-        eventId: event.id,
-        timestamp: event.timestamp,
-      };
+      const base = baseOf(event, call as FunctionCall & { id: string });
       if (call.name === REQUEST_CONFIRMATION_FUNCTION_CALL_NAME) {
         const request = confirmationOf(call, base);
         if (request) pending.set(call.id, request);
       } else if (event.longRunningToolIds?.includes(call.id)) {
-        pending.set(call.id, { ...base, kind: 'long_running', functionCall: call });
+        pending.set(call.id, {
+          ...base,
+          kind: 'long_running',
+          functionCall: call,
+          longRunning: continuedCallIds(event).includes(call.id) ? 'continue' : 'pause',
+        });
       }
     }
   }
@@ -151,7 +206,8 @@ function scan(
 /**
  * The requests a session's paused invocation waits for, oldest first, read from its events
  * alone: `adk_request_confirmation` calls and long-running calls (`longRunningToolIds`) that
- * no user event has answered since the newest ordinary user message.
+ * no user event has answered since the newest ordinary user message, and long-running calls
+ * whose turn went on (`'continue'`) that no user event has answered at all.
  */
 export function pendingRequestsOf(events: readonly Event[]): PendingRequest[] {
   return [...scan(events, events.length).pending.values()];

@@ -8,6 +8,7 @@ import type {
   ToolConfirmation,
 } from '../confirmation/tool-confirmation.js';
 import type { Agent } from '../agent/agent.js';
+import type { LongRunningMode } from '../confirmation/long-running-mode.js';
 import type { Content } from '../types/content.js';
 import type { Event } from '../types/event.js';
 
@@ -54,6 +55,11 @@ export interface Tool {
   readonly parameters?: JsonSchema;
   /** The call starts work that finishes outside this turn. */
   readonly isLongRunning?: boolean;
+  /**
+   * With `isLongRunning`: pause the invocation after the call (`'pause'`) or let the model go on
+   * with its first result (`'continue'`); absent: `RunConfig.longRunning`, default `'pause'`.
+   */
+  readonly longRunning?: LongRunningMode;
   /**
    * The call waits for the person's confirmation before it runs (a predicate decides per call);
    * a refused call answers the model with `{ error: 'This tool call was rejected.' }`.

@@ -4,6 +4,10 @@ import type { InputGuardrail, OutputGuardrail } from './guardrail.js';
 import type { TransferInputFilter } from './transfer-input-filter.js';
 import { validateRunSettings } from './run-settings.js';
 import { resolveTracingConfig, type TracingConfig } from '../telemetry/tracing-config.js';
+import {
+  validateLongRunningMode,
+  type LongRunningMode,
+} from '../confirmation/long-running-mode.js';
 
 /** How events are delivered: `'sse'` emits partial text as it streams, `'none'` only whole events. */
 export type StreamingMode = 'none' | 'sse' | 'bidi';
@@ -47,6 +51,8 @@ export interface RunConfig {
   transferInputFilter?: TransferInputFilter;
   /** Trace settings (merged per key; absent: traced when a tracer provider is registered, no contents). */
   tracing?: TracingConfig;
+  /** What a long-running call does to its turn when its tool does not say: default `'pause'`. */
+  longRunning?: LongRunningMode;
 }
 
 /** A {@link RunConfig} with every defaulted field filled; absent guards stay absent. */
@@ -111,5 +117,6 @@ export function resolveRunConfig(...configs: (RunConfig | undefined)[]): Resolve
     throw new InvalidArgumentError(`runConfig.maxDurationMs must be a positive number`);
   }
   validateRunSettings(resolved);
+  validateLongRunningMode(resolved.longRunning, 'runConfig.longRunning');
   return Object.freeze(resolved);
 }
