@@ -1,11 +1,6 @@
 export { Runner, type RunOptions, type RunLiveOptions } from './runner/runner.js';
-export { AgentTree } from './runner/agent-tree.js';
-export { selectAgent } from './runner/agent-selection.js';
 export { runToArray } from './consume/run-to-array.js';
 export { toAsyncIterable } from './consume/to-async-iterable.js';
-export { SessionStateView } from './context/session-state-view.js';
-export { SessionScopedArtifacts } from './context/session-scoped-artifacts.js';
-export { RunInvocationContext } from './context/run-invocation-context.js';
 export { InProcessSessionLock } from './concurrency/in-process-session-lock.js';
 export type {
   PendingInbox,

@@ -6,7 +6,9 @@ import {
   userContent,
   type Event,
 } from '@ferrite/core';
-import { AgentTree, runToArray, selectAgent } from '../index.js';
+import { runToArray } from '../index.js';
+import { selectAgent } from './agent-selection.js';
+import { AgentTree } from './agent-tree.js';
 import { TestAgent, collect, makeRunner, say, transferTo } from '../testing/runner-fixtures.js';
 
 function tree() {
