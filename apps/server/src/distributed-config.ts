@@ -36,7 +36,9 @@ export function readModeConfig(
   }
   const onDisconnect = value('RUNS_ON_DISCONNECT') ?? 'cancel';
   if (onDisconnect !== 'cancel' && onDisconnect !== 'continue') {
-    throw new InvalidArgumentError(`RUNS_ON_DISCONNECT must be cancel or continue, got '${onDisconnect}'`);
+    throw new InvalidArgumentError(
+      `RUNS_ON_DISCONNECT must be cancel or continue, got '${onDisconnect}'`,
+    );
   }
   const redisUrl = value('REDIS_URL');
   if (redisUrl === undefined) {
@@ -48,7 +50,9 @@ export function readModeConfig(
   }
   if (!hasDatabase) {
     // Workers and server nodes must see one session store.
-    throw new InvalidArgumentError('REDIS_URL (queued runs) needs DATABASE_URL: workers share its sessions');
+    throw new InvalidArgumentError(
+      'REDIS_URL (queued runs) needs DATABASE_URL: workers share its sessions',
+    );
   }
   const lockMs = integer('WORKER_LOCK_MS', 10_000);
   const stalledMs = integer('WORKER_STALLED_CHECK_MS', 5_000);
@@ -73,7 +77,11 @@ export function readModeConfig(
 
 /** A one-line description of the mode, without secrets. */
 export function describeMode(config: ModeConfig): string {
-  if (config.distributed === undefined) return `runs: in process (on disconnect: ${config.runsOnDisconnect})`;
-  const role = config.mode === 'worker' ? `worker (concurrency ${config.distributed.workerConcurrency})` : 'queued on Redis';
+  if (config.distributed === undefined)
+    return `runs: in process (on disconnect: ${config.runsOnDisconnect})`;
+  const role =
+    config.mode === 'worker'
+      ? `worker (concurrency ${config.distributed.workerConcurrency})`
+      : 'queued on Redis';
   return `runs: ${role} (on disconnect: ${config.runsOnDisconnect})`;
 }

@@ -15,7 +15,7 @@ export async function sharedSessionLock(config: ServerConfig): Promise<SessionRu
     connectionString: config.database!.connectionString,
     namespace: config.database!.schema ?? 'ferrite',
     maxConnections: (config.distributed?.workerConcurrency ?? 8) + 2,
-    applicationName: `ferrite-${config.mode}`,
+    applicationName: `ferrite-${config.mode}-${config.database!.schema ?? 'ferrite'}`.slice(0, 63),
   });
 }
 

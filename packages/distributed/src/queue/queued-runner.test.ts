@@ -87,7 +87,12 @@ describe('QueuedRunner and RunWorker on the local Redis', () => {
 
   it('cancels the run on its worker when the caller unsubscribes (the agent sees ctx.signal abort)', async () => {
     const run$ = front.run('u1', 's-cancel', userContent('hold cancel-me'));
-    const first = await firstValueFrom(run$.pipe(filter((event) => !event.partial), take(1)));
+    const first = await firstValueFrom(
+      run$.pipe(
+        filter((event) => !event.partial),
+        take(1),
+      ),
+    );
     expect(textOf(first)).toBe('re: hold cancel-me');
     // firstValueFrom unsubscribed: the cancel travels to the worker.
     await until(() => abortedRuns.has('hold cancel-me'), 'the agent to be aborted');
@@ -102,14 +107,24 @@ describe('QueuedRunner and RunWorker on the local Redis', () => {
       invocationId,
       detached: true,
     });
-    const first = await firstValueFrom(run$.pipe(filter((event) => !event.partial), take(1)));
+    const first = await firstValueFrom(
+      run$.pipe(
+        filter((event) => !event.partial),
+        take(1),
+      ),
+    );
     const resumed = await runToArray(
       otherNode.attach('u1', 's-detach', invocationId, { after: first.id }),
     );
     expect(resumed.map(textOf)).toEqual(['do', 'done slow detached']);
     expect(abortedRuns.has('slow detached')).toBe(false);
     const whole = await runToArray(otherNode.attach('u1', 's-detach', invocationId));
-    expect(whole.map(textOf)).toEqual(['re: slow', 're: slow detached', 'do', 'done slow detached']);
+    expect(whole.map(textOf)).toEqual([
+      're: slow',
+      're: slow detached',
+      'do',
+      'done slow detached',
+    ]);
     const stored = await storedOf('s-detach', invocationId);
     expect(stored.map((event) => event.id)).toEqual(
       whole.filter((event) => !event.partial).map((event) => event.id),
@@ -151,7 +166,11 @@ describe('QueuedRunner and RunWorker on the local Redis', () => {
   it('a worker closing with runs in flight lets them finish within the grace, then cancels the rest with unavailable', async () => {
     const closingRunner = new Runner({ appName: 'shop', agent: testAgent, sessionService });
     const prefix = `${keyPrefix}close:`;
-    const closing = new RunWorker({ runners: [closingRunner], redis: REDIS_URL, keyPrefix: prefix });
+    const closing = new RunWorker({
+      runners: [closingRunner],
+      redis: REDIS_URL,
+      keyPrefix: prefix,
+    });
     await closing.ready();
     const client = new QueuedRunner({
       appName: 'shop',

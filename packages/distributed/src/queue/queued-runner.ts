@@ -203,7 +203,9 @@ export class QueuedRunner {
   /** Interrupts the session's running invocation on whichever worker holds it (needs `sessionLock`). */
   async interrupt(userId: string, sessionId: string): Promise<boolean> {
     if (this.#lock === undefined) {
-      throw new InvalidArgumentError('QueuedRunner.interrupt needs the sessionLock its workers share');
+      throw new InvalidArgumentError(
+        'QueuedRunner.interrupt needs the sessionLock its workers share',
+      );
     }
     return this.#lock.interrupt({
       appName: this.appName,

@@ -1,9 +1,4 @@
-import {
-  FerriteError,
-  isFerriteErrorCode,
-  type Event,
-  type FerriteErrorCode,
-} from '@ferrite/core';
+import { FerriteError, isFerriteErrorCode, type Event, type FerriteErrorCode } from '@ferrite/core';
 
 /** How a run ended, as its terminal stream entry says. */
 export type RunEnd =

@@ -52,13 +52,17 @@ return 1
 
 /**
  * Writes the run's one terminal entry: 1, or 0 when another writer ended it first. The stream,
- * its meta and the flag then expire after the retention. ARGV: maxLength, retention, type, data.
+ * its meta and the flag then expire after the retention. A run Redis lost (no meta: it restarted
+ * empty) gets the `lost` error entry instead, since the events before the end are gone. ARGV:
+ * maxLength, retention, type, data, lost error data.
  */
 export const FINISH_RUN: StreamScript = {
   keys: 3,
   source: `
 if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[2]) == false then return 0 end
-redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 't', ARGV[3], 'd', ARGV[4])
+local kind, data = ARGV[3], ARGV[4]
+if redis.call('EXISTS', KEYS[3]) == 0 and kind ~= 'error' then kind, data = 'error', ARGV[5] end
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 't', kind, 'd', data)
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[2]) end
 return 1

@@ -101,11 +101,17 @@ export class RunStreams {
   /** Writes the run's terminal entry; false when it had one already (the first end wins). */
   async finish(invocationId: string, end: RunEnd): Promise<boolean> {
     const [type, data] = encodeEntry(end);
+    const [, lost] = encodeEntry({
+      type: 'error',
+      code: 'run.worker_lost',
+      message: `Redis lost run ${invocationId} (its events are gone); the turn is not run again`,
+    });
     const result = await runScript(this.#config.client, FINISH_RUN, this.#keys(invocationId), [
       this.#config.maxLength,
       this.#config.retentionMs,
       type,
       data,
+      lost,
     ]);
     return result === 1;
   }
@@ -143,7 +149,10 @@ export class RunStreams {
       const page = await this.#config.client.xrange(stream, start, '+', 'COUNT', PAGE);
       for (const [id, fields] of page) {
         const entry = decodeEntry(fields);
-        if (entry?.type === 'event' && entry.event.id === eventId) return id;
+        // Partial events share the id of the stored event that ends their reply: only that one counts.
+        if (entry?.type === 'event' && entry.event.id === eventId && entry.event.partial !== true) {
+          return id;
+        }
       }
       if (page.length < PAGE) return undefined;
       start = `(${page[page.length - 1]![0]}`;
@@ -167,15 +176,7 @@ export class RunStreams {
           const client = this.#pool.borrow();
           let reply: [string, [string, string[]][]][] | null;
           try {
-            reply = (await client.xread(
-              'COUNT',
-              PAGE,
-              'BLOCK',
-              blockMs,
-              'STREAMS',
-              stream,
-              after,
-            ));
+            reply = await client.xread('COUNT', PAGE, 'BLOCK', blockMs, 'STREAMS', stream, after);
             this.#pool.giveBack(client);
             failingSince = undefined;
           } catch (error) {

@@ -145,5 +145,7 @@ export async function runWithEvents(context: RequestContext): Promise<Response> 
     signal: context.request.signal,
     tracker: context.settings.tracker,
   });
-  return new Response(stream, { headers: { ...SSE_HEADERS, [INVOCATION_ID_HEADER]: invocationId } });
+  return new Response(stream, {
+    headers: { ...SSE_HEADERS, [INVOCATION_ID_HEADER]: invocationId },
+  });
 }

@@ -129,7 +129,9 @@ describe('detached runs and attaching (single process)', () => {
     );
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ code: 'run.not_found' });
-    const elsewhere = await fetch(`${server.url}/apps/app/users/u1/sessions/other/runs/${id}/events`);
+    const elsewhere = await fetch(
+      `${server.url}/apps/app/users/u1/sessions/other/runs/${id}/events`,
+    );
     expect(elsewhere.status).toBe(404);
     const badResume = await fetch(`${server.url}/apps/app/users/u1/sessions/s4/runs/${id}/events`, {
       headers: { 'last-event-id': 'nope' },

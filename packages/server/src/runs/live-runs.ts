@@ -1,9 +1,4 @@
-import {
-  FerriteError,
-  InvalidArgumentError,
-  RunNotFoundError,
-  type Event,
-} from '@ferrite/core';
+import { FerriteError, InvalidArgumentError, RunNotFoundError, type Event } from '@ferrite/core';
 import { Observable, type Subscriber, type Subscription } from 'rxjs';
 import type { RunTracker } from '../sse/run-tracker.js';
 
@@ -72,7 +67,9 @@ export class LiveRuns {
   ): Observable<Event> {
     return new Observable<Event>((subscriber) => {
       if (this.#runs.has(invocationId)) {
-        subscriber.error(new InvalidArgumentError(`a run with invocationId ${invocationId} exists`));
+        subscriber.error(
+          new InvalidArgumentError(`a run with invocationId ${invocationId} exists`),
+        );
         return undefined;
       }
       const run = new LiveRun(key, detached);
@@ -100,7 +97,9 @@ export class LiveRuns {
         run.key.userId !== key.userId ||
         run.key.sessionId !== key.sessionId
       ) {
-        subscriber.error(new RunNotFoundError(`no run ${invocationId} in session ${key.sessionId}`));
+        subscriber.error(
+          new RunNotFoundError(`no run ${invocationId} in session ${key.sessionId}`),
+        );
         return undefined;
       }
       let from = 0;
@@ -169,7 +168,9 @@ export class LiveRuns {
       this.#end(invocationId, run, {});
       return;
     }
-    run.untrack ??= this.#tracker.add({ cancel: (reason) => this.#cancel(invocationId, run, reason) });
+    run.untrack ??= this.#tracker.add({
+      cancel: (reason) => this.#cancel(invocationId, run, reason),
+    });
   }
 
   #cancel(invocationId: string, run: LiveRun, reason: string): void {
