@@ -116,6 +116,6 @@ function copyRecord(source: Record<string, unknown>, ancestors: object[]): objec
   }
   // A spread copies enumerable symbol keys too; JSON has none.
   const symbols = Object.getOwnPropertySymbols(record);
-  for (const symbol of symbols) delete record[symbol];
+  for (const symbol of symbols) delete (record as Record<symbol, unknown>)[symbol];
   return fields === 0 ? EMPTY_RECORD : record;
 }
