@@ -9,7 +9,7 @@ import {
   type ResolvedRunConfig,
   type Session,
 } from '@ferrite/core';
-import type { InvocationState } from './invocation-state.js';
+import type { RunScope } from './run-scope.js';
 import { PendingWrites } from './pending-writes.js';
 import { SessionScopedArtifacts } from './session-scoped-artifacts.js';
 import { SessionStateView } from './session-state-view.js';
@@ -38,7 +38,7 @@ export class RunInvocationContext implements InvocationContext {
   readonly branch: string | undefined;
   readonly state: SessionStateView;
   readonly artifacts: SessionScopedArtifacts | undefined;
-  readonly #shared: InvocationState;
+  readonly #shared: RunScope;
   readonly #family: Map<string, RunInvocationContext>;
   readonly #pending = new PendingWrites();
 
@@ -47,7 +47,7 @@ export class RunInvocationContext implements InvocationContext {
   }
 
   private constructor(
-    shared: InvocationState,
+    shared: RunScope,
     family: Map<string, RunInvocationContext>,
     agent: Agent,
     branch: string | undefined,
@@ -72,7 +72,7 @@ export class RunInvocationContext implements InvocationContext {
   }
 
   /** The top-level context of an invocation, for `agent`. */
-  static create(shared: InvocationState, agent: Agent): RunInvocationContext {
+  static create(shared: RunScope, agent: Agent): RunInvocationContext {
     return new RunInvocationContext(shared, new Map(), agent, undefined);
   }
 
@@ -97,7 +97,7 @@ export class RunInvocationContext implements InvocationContext {
   get signal(): AbortSignal {
     return this.#shared.signal;
   }
-  get memory(): InvocationState['memory'] {
+  get memory(): RunScope['memory'] {
     return this.#shared.memory;
   }
   get memories(): readonly MemoryEntry[] {

@@ -7,7 +7,7 @@ import {
   type FerriteError,
   type SessionLockHolder,
 } from '@ferrite/core';
-import { InvocationState } from '../context/invocation-state.js';
+import { RunScope } from '../context/run-scope.js';
 import { RunGuardrails } from '../guardrails/run-guardrails.js';
 import { RunInvocationContext } from '../context/run-invocation-context.js';
 import { selectAgent } from '../runner/agent-selection.js';
@@ -166,7 +166,7 @@ export class Invocation implements SessionLockHolder, InvocationControl {
     const { tree, plugins } = this.#parts;
     const { runConfig } = this.#request;
     const { session, resume } = await loadRun(this, this.#parts, this.#request);
-    const shared = new InvocationState({
+    const shared = new RunScope({
       invocationId: resume?.invocationId ?? this.#request.invocationId ?? newEventId(),
       appName: this.#parts.appName,
       userId: this.#request.userId,

@@ -13,7 +13,7 @@ import {
 import type { RunInvocationContext } from './run-invocation-context.js';
 
 /** What one invocation's contexts share (every agent and branch of it). */
-export interface InvocationStateInit {
+export interface RunScopeConfig {
   invocationId: string;
   appName: string;
   userId: string;
@@ -30,7 +30,7 @@ export interface InvocationStateInit {
  * The state one invocation's contexts share: session, signal, model-call counter and the
  * `ended` flag. Contexts for other agents and branches are views over it.
  */
-export class InvocationState {
+export class RunScope {
   readonly invocationId: string;
   readonly appName: string;
   readonly userId: string;
@@ -55,7 +55,7 @@ export class InvocationState {
     | undefined;
   #modelCalls = 0;
 
-  constructor(init: InvocationStateInit) {
+  constructor(init: RunScopeConfig) {
     this.invocationId = init.invocationId;
     this.appName = init.appName;
     this.userId = init.userId;
