@@ -12,7 +12,7 @@ import {
   type OutputGuardrail,
 } from '@ferrite/core';
 import type { RunInvocationContext } from '../context/run-invocation-context.js';
-import type { InvocationControl } from '../invocation/invocation-control.js';
+import type { HaltControl } from '../invocation/halt-control.js';
 import type { AgentTree } from '../runner/agent-tree.js';
 
 type Verdict = { name: string; result: GuardrailResult };
@@ -63,11 +63,11 @@ function textOfAnswer(content: Content): string {
  * Output guardrails check the invocation's final answer after the agents are done.
  */
 export class RunGuardrails {
-  readonly #control: InvocationControl;
+  readonly #control: HaltControl;
   readonly #tree: AgentTree;
   #parallel: Promise<void> | undefined;
 
-  constructor(control: InvocationControl, tree: AgentTree) {
+  constructor(control: HaltControl, tree: AgentTree) {
     this.#control = control;
     this.#tree = tree;
   }

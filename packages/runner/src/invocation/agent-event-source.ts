@@ -1,6 +1,6 @@
 import { from, isObservable, type Observable, type ObservableInput } from 'rxjs';
 import { ObservableReader, type Event } from '@ferrite/core';
-import type { InvocationControl } from './invocation-control.js';
+import type { HaltControl } from './halt-control.js';
 
 type Pulled = IteratorResult<Event, undefined>;
 
@@ -64,7 +64,7 @@ export class AgentEventSource {
   }
 
   /** The next event (or done); rejects with Halted as soon as the invocation stops. */
-  next(control: InvocationControl): Promise<Pulled> {
+  next(control: HaltControl): Promise<Pulled> {
     // Checked before pulling: a stopped invocation must not resume the agent, whose next step
     // could reject with nobody left to handle it.
     control.checkpoint();

@@ -4,7 +4,7 @@ import type { AgentTree } from '../runner/agent-tree.js';
 import { AgentEventSource } from './agent-event-source.js';
 import type { InvocationTelemetry } from '../telemetry/invocation-telemetry.js';
 import type { EventPipeline } from './event-pipeline.js';
-import type { InvocationControl } from './invocation-control.js';
+import type { HaltControl } from './halt-control.js';
 
 /**
  * Steps 5–6 of a run: runs the selected agent, feeds its events through the pipeline, and
@@ -12,14 +12,14 @@ import type { InvocationControl } from './invocation-control.js';
  * invocation ends, or `maxTransfers` is passed.
  */
 export class AgentLoop {
-  readonly #control: InvocationControl;
+  readonly #control: HaltControl;
   readonly #pipeline: EventPipeline;
   readonly #tree: AgentTree;
   readonly #maxTransfers: number;
   readonly #telemetry: InvocationTelemetry | undefined;
 
   constructor(
-    control: InvocationControl,
+    control: HaltControl,
     pipeline: EventPipeline,
     tree: AgentTree,
     maxTransfers: number,

@@ -11,14 +11,14 @@ import type { TakenWrites } from '../context/pending-writes.js';
 import { pendingWritesOf, type RunInvocationContext } from '../context/run-invocation-context.js';
 import { withEventDefaults } from './event-defaults.js';
 import { Halted } from './halted.js';
-import type { InvocationControl } from './invocation-control.js';
+import type { HaltControl } from './halt-control.js';
 import type { RunGuards } from './run-guards.js';
 
 const noop = (): void => {};
 
 /** Everything the pipeline writes to and reads from. */
 export interface EventPipelineInit {
-  control: InvocationControl;
+  control: HaltControl;
   session: Session;
   sessionService: SessionService;
   subscriber: Subscriber<Event>;
@@ -34,7 +34,7 @@ export interface EventPipelineInit {
  * is emitted. This is the only place where pending writes are taken.
  */
 export class EventPipeline {
-  readonly #control: InvocationControl;
+  readonly #control: HaltControl;
   readonly #session: Session;
   readonly #sessionService: SessionService;
   readonly #subscriber: Subscriber<Event>;

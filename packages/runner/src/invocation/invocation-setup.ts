@@ -6,12 +6,12 @@ import {
   type MemoryEntry,
   type Session,
 } from '@ferrite/core';
-import type { InvocationControl } from './invocation-control.js';
+import type { HaltControl } from './halt-control.js';
 import type { RunRequest, RunnerParts } from './run-request.js';
 
 /** Step 1: the session with `historyLimit` events, created when missing and allowed. */
 export async function loadSession(
-  control: InvocationControl,
+  control: HaltControl,
   parts: RunnerParts,
   request: RunRequest,
 ): Promise<Session> {
@@ -43,7 +43,7 @@ export async function loadSession(
 
 /** Step 3: memories for the message's text (`memoryTopK`), or none without a memory service. */
 export async function preloadMemories(
-  control: InvocationControl,
+  control: HaltControl,
   parts: RunnerParts,
   request: RunRequest,
   message: Content,

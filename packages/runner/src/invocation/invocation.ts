@@ -15,7 +15,7 @@ import { AgentLoop } from './agent-loop.js';
 import { startTelemetry, type InvocationTelemetry } from '../telemetry/invocation-telemetry.js';
 import { EventPipeline } from './event-pipeline.js';
 import { Halted } from './halted.js';
-import type { InvocationControl } from './invocation-control.js';
+import type { HaltControl } from './halt-control.js';
 import { preloadMemories } from './invocation-setup.js';
 import { loadRun } from '../pending/resume-plan.js';
 import { runNestedAgent } from './nested-agent-run.js';
@@ -31,7 +31,7 @@ type StopReason = 'cancel' | 'interrupt' | FerriteError;
  * the user event, runs the agents and settles the stream. Cancellation, interruption and
  * guards stop it through one AbortController.
  */
-export class Invocation implements SessionLockHolder, InvocationControl {
+export class Invocation implements SessionLockHolder, HaltControl {
   readonly #parts: RunnerParts;
   readonly #request: RunRequest;
   readonly #subscriber: Subscriber<Event>;

@@ -9,7 +9,7 @@ import {
 import { pendingWritesOf, type RunInvocationContext } from '../context/run-invocation-context.js';
 import { AgentEventSource } from './agent-event-source.js';
 import type { EventPipeline } from './event-pipeline.js';
-import type { InvocationControl } from './invocation-control.js';
+import type { HaltControl } from './halt-control.js';
 
 /** Options of a nested run. */
 export interface NestedRunOptions {
@@ -43,7 +43,7 @@ function abortion(signal: AbortSignal): { promise: Promise<never>; dispose(): vo
  * are stored but not followed. Writes left after its last event are stored in a closing event.
  */
 export async function* runNestedAgent(
-  control: InvocationControl,
+  control: HaltControl,
   pipeline: EventPipeline,
   parent: RunInvocationContext,
   agent: Agent,

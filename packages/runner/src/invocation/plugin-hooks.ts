@@ -1,6 +1,6 @@
 import { callPluginHook, type Content, type Plugin } from '@ferrite/core';
 import type { RunInvocationContext } from '../context/run-invocation-context.js';
-import type { InvocationControl } from './invocation-control.js';
+import type { HaltControl } from './halt-control.js';
 
 function isContent(value: unknown): value is Content {
   return typeof value === 'object' && value !== null && Array.isArray((value as Content).parts);
@@ -8,7 +8,7 @@ function isContent(value: unknown): value is Content {
 
 /** `beforeRun` of each plugin in order; the first Content returned ends the run early. */
 export function runBeforeRun(
-  control: InvocationControl,
+  control: HaltControl,
   plugins: readonly Plugin[],
   context: RunInvocationContext,
 ): Promise<Content | undefined> | undefined {
@@ -17,7 +17,7 @@ export function runBeforeRun(
 }
 
 async function beforeRunEach(
-  control: InvocationControl,
+  control: HaltControl,
   plugins: readonly Plugin[],
   context: RunInvocationContext,
 ): Promise<Content | undefined> {
@@ -33,7 +33,7 @@ async function beforeRunEach(
 
 /** `onUserMessage` of each plugin in order, each seeing the previous one's replacement. */
 export function runOnUserMessage(
-  control: InvocationControl,
+  control: HaltControl,
   plugins: readonly Plugin[],
   context: RunInvocationContext,
   message: Content,
@@ -42,7 +42,7 @@ export function runOnUserMessage(
 }
 
 async function onUserMessageEach(
-  control: InvocationControl,
+  control: HaltControl,
   plugins: readonly Plugin[],
   context: RunInvocationContext,
   message: Content,
@@ -60,7 +60,7 @@ async function onUserMessageEach(
 
 /** `afterRun` of each plugin in order. */
 export function runAfterRun(
-  control: InvocationControl,
+  control: HaltControl,
   plugins: readonly Plugin[],
   context: RunInvocationContext,
 ): Promise<void> | undefined {
@@ -68,7 +68,7 @@ export function runAfterRun(
 }
 
 async function afterRunEach(
-  control: InvocationControl,
+  control: HaltControl,
   plugins: readonly Plugin[],
   context: RunInvocationContext,
 ): Promise<void> {

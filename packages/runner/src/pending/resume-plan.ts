@@ -1,6 +1,6 @@
 import { ConfirmationMismatchError, bindAnswers, type Agent, type Session } from '@ferrite/core';
 import type { AgentTree } from '../runner/agent-tree.js';
-import type { InvocationControl } from '../invocation/invocation-control.js';
+import type { HaltControl } from '../invocation/halt-control.js';
 import { loadSession } from '../invocation/invocation-setup.js';
 import type { RunRequest, RunnerParts } from '../invocation/run-request.js';
 
@@ -24,7 +24,7 @@ export interface LoadedRun {
  * and a missing session is not created for it).
  */
 export async function loadRun(
-  control: InvocationControl,
+  control: HaltControl,
   parts: RunnerParts,
   request: RunRequest,
 ): Promise<LoadedRun> {

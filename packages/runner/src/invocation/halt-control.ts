@@ -1,5 +1,5 @@
 /** What the parts of an invocation need from its lifecycle: the signal and stop checks. */
-export interface InvocationControl {
+export interface HaltControl {
   readonly signal: AbortSignal;
   /** Throws Halted when the invocation was stopped. */
   checkpoint(): void;
