@@ -1,4 +1,7 @@
-/** What the parts of an invocation need from its lifecycle: the signal and stop checks. */
+/**
+ * What the parts of an invocation need to stop with it: the signal, and the checks that throw
+ * Halted once it is stopped.
+ */
 export interface HaltControl {
   readonly signal: AbortSignal;
   /** Throws Halted when the invocation was stopped. */
