@@ -22,7 +22,7 @@ import {
   toArtifactVersion,
   type EncodedPart,
 } from './s3-part-codec.js';
-import { statusOf } from './s3-store-error.js';
+import { s3StatusOf } from './s3-store-error.js';
 
 /** How {@link S3ArtifactService} makes two concurrent saves get two different versions. */
 export type S3VersionAllocation = 'auto' | 'conditional-write' | 'claim';
@@ -280,12 +280,12 @@ export class S3ArtifactService implements ArtifactService, AsyncDisposable {
 
 /** True when the store refused `If-None-Match` itself: 501 NotImplemented or 400. */
 function isUnsupported(error: unknown): boolean {
-  const status = statusOf((error as { cause?: unknown }).cause);
+  const status = s3StatusOf((error as { cause?: unknown }).cause);
   return status === 501 || status === 400;
 }
 
 /** True when a conditional write failed because the key was taken (412) or being taken (409). */
 function isTaken(error: unknown): boolean {
-  const status = statusOf((error as { cause?: unknown }).cause);
+  const status = s3StatusOf((error as { cause?: unknown }).cause);
   return status === 412 || status === 409;
 }

@@ -13,7 +13,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import type { EncodedPart } from './s3-part-codec.js';
 import { InvalidArgumentError } from '@ferrite/core';
-import { errorNameOf, isNotFound, statusOf, storeError } from './s3-store-error.js';
+import { errorNameOf, isNotFound, s3StatusOf, storeError } from './s3-store-error.js';
 
 /** What a HEAD or GET tells about an object besides its body. */
 export interface ObjectHead {
@@ -66,7 +66,7 @@ export class S3ObjectStore {
     } catch (error) {
       if (isNotFound(error) || errorNameOf(error) === 'NoSuchBucket') {
         throw new InvalidArgumentError(
-          `S3 bucket ${JSON.stringify(this.#bucket)} does not exist (HeadBucket answered HTTP ${statusOf(error) ?? 404}); create it first, the artifact service never creates buckets`,
+          `S3 bucket ${JSON.stringify(this.#bucket)} does not exist (HeadBucket answered HTTP ${s3StatusOf(error) ?? 404}); create it first, the artifact service never creates buckets`,
           { cause: error },
         );
       }

@@ -8,7 +8,7 @@ interface SdkErrorShape {
 }
 
 /** HTTP status of an SDK error, when the store answered. */
-export function statusOf(error: unknown): number | undefined {
+export function s3StatusOf(error: unknown): number | undefined {
   const status = (error as SdkErrorShape | undefined)?.$metadata?.httpStatusCode;
   return typeof status === 'number' ? status : undefined;
 }
@@ -22,7 +22,7 @@ export function errorNameOf(error: unknown): string | undefined {
 /** True when the store said the object does not exist. */
 export function isNotFound(error: unknown): boolean {
   const name = errorNameOf(error);
-  return name === 'NoSuchKey' || name === 'NotFound' || statusOf(error) === 404;
+  return name === 'NoSuchKey' || name === 'NotFound' || s3StatusOf(error) === 404;
 }
 
 /**
@@ -42,7 +42,7 @@ export function storeError(
   if (name !== undefined && name !== 'Error') parts.push(name);
   const code = (error as SdkErrorShape | undefined)?.code;
   if (typeof code === 'string') parts.push(code);
-  const status = statusOf(error);
+  const status = s3StatusOf(error);
   if (status !== undefined) parts.push(`HTTP ${status}`);
   const detail = parts.length > 0 ? ` (${parts.join(', ')})` : '';
   return new InternalError(`S3 ${operation} of s3://${bucket}/${key} failed${detail}`, {
