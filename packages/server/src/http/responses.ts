@@ -11,7 +11,7 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
  * The HTTP status of a Ferrite error: core's exhaustive code → status table (SPEC §9), so a run
  * that fails on its own (a model, tool or guard error, a transfer to an unknown agent) is a 500.
  */
-export function statusOf(error: FerriteError): number {
+export function httpStatusOf(error: FerriteError): number {
   return statusOfCode(error.code);
 }
 
@@ -38,5 +38,5 @@ export function errorResponse(error: unknown): Response {
   const headers: Record<string, string> = {};
   // An unread request body over the limit makes the connection unusable for a next request.
   if (ferrite.code === 'request.too_large') headers.connection = 'close';
-  return jsonResponse(errorBody(ferrite), statusOf(ferrite), headers);
+  return jsonResponse(errorBody(ferrite), httpStatusOf(ferrite), headers);
 }
