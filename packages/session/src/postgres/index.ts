@@ -1,7 +1,7 @@
 export {
   PostgresSessionService,
   type PostgresSessionServiceConfig,
-  type PostgresSessionServiceOptions,
+  type PostgresSessionStorageConfig,
   type MigrateOptions,
   type MigrateResult,
 } from './postgres-session-service.js';

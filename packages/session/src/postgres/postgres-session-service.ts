@@ -37,7 +37,7 @@ export type { MigrateOptions, MigrateResult };
 type State = Record<string, unknown>;
 
 /** Where the tables live and whether they are created on first use. */
-export interface PostgresSessionServiceOptions {
+export interface PostgresSessionStorageConfig {
   /** PostgreSQL schema of the tables (created when missing); default `'ferrite'`. */
   schema?: string;
   /** Prefix of every table, index and constraint name; default none. */
@@ -58,7 +58,7 @@ export interface PostgresSessionServiceOptions {
 }
 
 /** Constructor input of {@link PostgresSessionService}: one way to reach the database, plus options. */
-export type PostgresSessionServiceConfig = PostgresSessionServiceOptions &
+export type PostgresSessionServiceConfig = PostgresSessionStorageConfig &
   (
     | { /** A `pg.Pool` or compatible; never ended by the service. */ pool: PostgresPool }
     | {
