@@ -2,7 +2,7 @@ export {
   ScriptedModel,
   untilAborted,
   type ScriptedTurn,
-  type ScriptedModelOptions,
+  type ScriptedModelConfig,
 } from './scripted-model.js';
 export type { ContractFactory } from './contract-factory.js';
 export { expectFerriteError, randomAppName } from './expect-ferrite-error.js';

@@ -12,7 +12,7 @@ export type ScriptedTurn =
   | ((request: ModelRequest, options: GenerateOptions) => ScriptedTurn | Promise<ScriptedTurn>);
 
 /** Options of {@link ScriptedModel}. */
-export interface ScriptedModelOptions {
+export interface ScriptedModelConfig {
   name?: string;
   /** When streaming, text is yielded in partial chunks of this many characters (default 8). */
   chunkSize?: number;
@@ -47,7 +47,7 @@ export class ScriptedModel implements Model {
   readonly #recordRequests: boolean;
   #calls = 0;
 
-  constructor(turns: ScriptedTurn[], options: ScriptedModelOptions = {}) {
+  constructor(turns: ScriptedTurn[], options: ScriptedModelConfig = {}) {
     this.#turns = [...turns];
     this.name = options.name ?? 'scripted';
     this.#chunkSize = Math.max(1, options.chunkSize ?? 8);
