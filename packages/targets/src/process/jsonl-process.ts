@@ -8,7 +8,7 @@ import { LineSplitter } from './line-splitter.js';
 const STDERR_TAIL_CHARS = 4096;
 
 /** What a {@link JsonlProcess} needs to start and stop a child. */
-export interface JsonlProcessOptions {
+export interface JsonlProcessConfig {
   /** How errors name the agent, e.g. `ProcessAgent "echo"`. */
   label: string;
   /** The program and its arguments, spawned without a shell. */
@@ -52,7 +52,7 @@ let exitHookInstalled = false;
  * it with the configured signal, then SIGKILL, always waiting until it has exited.
  */
 export class JsonlProcess {
-  readonly #options: JsonlProcessOptions;
+  readonly #options: JsonlProcessConfig;
   readonly #child: ChildProcessWithoutNullStreams;
   readonly #splitter: LineSplitter;
   readonly #stderr = new BoundedTail(STDERR_TAIL_CHARS);
@@ -70,7 +70,7 @@ export class JsonlProcess {
   #listener: ProcessListener | undefined;
   #stopping: Promise<void> | undefined;
 
-  constructor(options: JsonlProcessOptions) {
+  constructor(options: JsonlProcessConfig) {
     this.#options = options;
     this.#ready = options.readyPattern === undefined;
     this.#exited = new Promise((resolve) => (this.#markExited = resolve));
