@@ -8,7 +8,7 @@ import { EventPrinter } from './event-printer.js';
 import { askPendingConfirmations } from './pending-prompt.js';
 
 /** Options of {@link ConsoleRepl}. */
-export interface ConsoleReplOptions {
+export interface ConsoleReplConfig {
   /** Runs each message as a turn. */
   runner: Runner;
   /** Messages, one per line (a terminal gets a prompt). */
@@ -28,7 +28,7 @@ export interface ConsoleReplOptions {
  * running turn and a second Ctrl+C (or `/exit`, or the end of input) leaves.
  */
 export class ConsoleRepl {
-  readonly #options: ConsoleReplOptions;
+  readonly #options: ConsoleReplConfig;
   readonly #printer: EventPrinter;
   readonly #sessionId: string;
   #running: { subscription: Subscription; cancelled: boolean; done: () => void } | undefined;
@@ -36,7 +36,7 @@ export class ConsoleRepl {
   #armed = false;
   #exit: (() => void) | undefined;
 
-  constructor(options: ConsoleReplOptions) {
+  constructor(options: ConsoleReplConfig) {
     this.#options = options;
     this.#printer = new EventPrinter(options.output);
     this.#sessionId = options.sessionId ?? randomUUID();
