@@ -24,7 +24,7 @@ export {
 export { serve, type ServeOptions, type RunningServer } from './node/serve.js';
 export {
   SpanStore,
-  type SpanStoreOptions,
+  type SpanStoreConfig,
   type FinishedSpan,
   type DevSpan,
 } from './dev/span-store.js';

@@ -38,7 +38,7 @@ export interface DevSpan {
 }
 
 /** Options of {@link SpanStore}. */
-export interface SpanStoreOptions {
+export interface SpanStoreConfig {
   /** Spans kept; the oldest are evicted past it (default 10 000). */
   maxSpans?: number;
 }
@@ -90,7 +90,7 @@ export class SpanStore {
   readonly #perTrace = new Map<string, number>();
   readonly #byEvent = new Map<string, FinishedSpan>();
 
-  constructor(options: SpanStoreOptions = {}) {
+  constructor(options: SpanStoreConfig = {}) {
     const max = options.maxSpans ?? 10_000;
     if (!Number.isInteger(max) || max < 1) {
       throw new InvalidArgumentError('maxSpans must be a positive integer');
