@@ -17,7 +17,7 @@ import { trackChild, untrackChild } from './child-processes.js';
 import { isStdioServer, serverLabel, type McpServerParameters } from './mcp-server-parameters.js';
 
 /** Settings of an {@link McpConnection}; every field is filled by the toolset. */
-export interface McpConnectionOptions {
+export interface McpConnectionConfig {
   server: McpServerParameters;
   /** Bound on starting the child or reaching the endpoint, plus the `initialize` handshake. */
   connectTimeoutMs: number;
@@ -54,14 +54,14 @@ interface Live {
  * the next use.
  */
 export class McpConnection {
-  readonly #options: McpConnectionOptions;
+  readonly #options: McpConnectionConfig;
   readonly #label: string;
   #live: Live | undefined;
   #connecting: Promise<Live> | undefined;
   /** Bumped by `close()`, so a connection finishing after it is closed at once. */
   #generation = 0;
 
-  constructor(options: McpConnectionOptions) {
+  constructor(options: McpConnectionConfig) {
     this.#options = options;
     this.#label = serverLabel(options.server);
   }
@@ -264,7 +264,7 @@ export class McpConnection {
   }
 }
 
-function describe(error: unknown, options: McpConnectionOptions, live: Live | undefined): string {
+function describe(error: unknown, options: McpConnectionConfig, live: Live | undefined): string {
   if (live?.brokenBy) return live.brokenBy.message;
   if (error instanceof McpError) {
     if (error.code === Number(ErrorCode.RequestTimeout)) {
