@@ -28,7 +28,7 @@ export interface ObjectHead {
 }
 
 /** Options of an {@link S3ObjectStore}. */
-export interface S3ObjectStoreOptions {
+export interface S3ObjectStoreConfig {
   /** The client to send commands with. */
   client: S3Client;
   /** The bucket holding every object. */
@@ -49,7 +49,7 @@ export class S3ObjectStore {
   readonly #multipartThreshold: number;
   readonly #partSize: number;
 
-  constructor(options: S3ObjectStoreOptions) {
+  constructor(options: S3ObjectStoreConfig) {
     this.#client = options.client;
     this.#bucket = options.bucket;
     this.#multipartThreshold = options.multipartThreshold;
