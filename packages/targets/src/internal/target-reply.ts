@@ -2,7 +2,7 @@ import { OutputLimitError, TargetError, type Event } from '@ferrite/core';
 import { deltaEvent, finalEvent } from '../protocol/target-message.js';
 
 /** What a {@link TargetReply} needs to know about its turn. */
-export interface TargetReplyOptions {
+export interface TargetReplyConfig {
   /** The author of the events (the agent's name). */
   author: string;
   /** How errors name the agent, e.g. `ProcessAgent "echo"`. */
@@ -23,13 +23,13 @@ export interface TargetReplyOptions {
  * way the piece that crosses is neither kept nor emitted.
  */
 export class TargetReply {
-  readonly #options: TargetReplyOptions;
+  readonly #options: TargetReplyConfig;
   #text = '';
   #started = false;
   #finished = false;
   #targetError: (problem: string) => TargetError;
 
-  constructor(options: TargetReplyOptions) {
+  constructor(options: TargetReplyConfig) {
     this.#options = options;
     this.#targetError = (problem) => new TargetError(`${options.label}: ${problem}`);
   }
