@@ -15,7 +15,7 @@ import {
   type SessionService,
 } from '@ferrite/core';
 import { ScriptedModel, expectFerriteError } from '@ferrite/core/testing';
-import { FunctionTool, LlmAgent, ParallelAgent, SequentialAgent } from '@ferrite/agents';
+import { AgentTool, FunctionTool, LlmAgent, ParallelAgent, SequentialAgent } from '@ferrite/agents';
 import { Runner, runToArray } from '@ferrite/runner';
 
 const APP = 'payments';
@@ -70,6 +70,16 @@ function namesSent(request: ModelRequest): string[] {
         : part.functionResponse
           ? [part.functionResponse.name]
           : [],
+    ),
+  );
+}
+
+/** Ids of the calls a model was sent that have no response in the same request. */
+function unansweredCallsSent(request: ModelRequest): string[] {
+  const answered = new Set(responsesSent(request).map((response) => response.id));
+  return request.contents.flatMap((content) =>
+    content.parts.flatMap((part) =>
+      part.functionCall && !answered.has(part.functionCall.id) ? [part.functionCall.id] : [],
     ),
   );
 }
@@ -463,6 +473,264 @@ export function humanInTheLoopContract(name: string, makeService: () => SessionS
       ]);
       expect(JSON.stringify(sent.at(-1))).toContain('approved');
       expect(await restarted.pendingRequests(USER, id)).toEqual([]);
+    });
+
+    it('lets the turn continue after a long-running call (longRunning: continue) and resumes when its result comes later', async () => {
+      const started: unknown[] = [];
+      const approval = new FunctionTool({
+        name: 'ask_manager',
+        description: 'Asks a manager to approve a refund',
+        parameters: z.object({ amount: z.number() }),
+        isLongRunning: true,
+        longRunning: 'continue',
+        execute: (args) => {
+          started.push(args);
+          return { status: 'pending', ticket: 'T-1' };
+        },
+      });
+      const model = new ScriptedModel([
+        call('ask_manager', { amount: 500 }, 'lr-1'),
+        'I asked a manager (ticket T-1).',
+        'You are welcome.',
+        'Refund approved.',
+      ]);
+      const agent = new LlmAgent({ name: 'refunds', model, tools: [approval] });
+      const id = sessionId();
+      const events = await runToArray(runnerFor(agent).run(USER, id, userContent('refund 500')));
+      // The model went on with the first result in the same turn.
+      expect(model.requests).toHaveLength(2);
+      expect(responsesSent(model.requests[1]!)).toEqual([
+        { id: 'lr-1', name: 'ask_manager', response: { status: 'pending', ticket: 'T-1' } },
+      ]);
+      expect(textOf(events.at(-1)!.content)).toBe('I asked a manager (ticket T-1).');
+      expect(events.find((event) => event.longRunningToolIds)?.longRunningToolIds).toEqual([
+        'lr-1',
+      ]);
+      const pendingCall = expect.objectContaining({
+        kind: 'long_running',
+        id: 'lr-1',
+        longRunning: 'continue',
+        invocationId: events[0]!.invocationId,
+      }) as unknown;
+      expect(await runnerFor(agent).pendingRequests(USER, id)).toEqual([pendingCall]);
+      // The conversation goes on; the call stays pending across the ordinary message.
+      const chat = await runToArray(runnerFor(agent).run(USER, id, userContent('thanks')));
+      expect(textOf(chat.at(-1)!.content)).toBe('You are welcome.');
+      expect(await runnerFor(agent).pendingRequests(USER, id)).toEqual([pendingCall]);
+      // The final result arrives from the client and resumes the call's invocation.
+      const restarted = runnerFor(agent);
+      const resumed = await runToArray(
+        restarted.resume(USER, id, {
+          functionResponse: { id: 'lr-1', name: 'ask_manager', response: { status: 'approved' } },
+        }),
+      );
+      expect(textOf(resumed.at(-1)!.content)).toBe('Refund approved.');
+      expect(resumed.every((event) => event.invocationId === events[0]!.invocationId)).toBe(true);
+      expect(JSON.stringify(model.requests[3]!.contents.at(-1))).toContain('approved');
+      expect(started).toHaveLength(1);
+      expect(await restarted.pendingRequests(USER, id)).toEqual([]);
+      // No request ever showed the model a call without its response.
+      for (const request of model.requests) expect(unansweredCallsSent(request)).toEqual([]);
+      await expectFerriteError(
+        runToArray(
+          restarted.resume(USER, id, {
+            functionResponse: { id: 'lr-1', name: 'ask_manager', response: { status: 'again' } },
+          }),
+        ),
+        ConfirmationMismatchError,
+      );
+    });
+
+    it("takes RunConfig.longRunning when the tool does not say, and the tool's own setting over it", async () => {
+      const tool = (name: string, longRunning?: 'pause' | 'continue') =>
+        new FunctionTool({
+          name,
+          description: 'Starts a job',
+          isLongRunning: true,
+          ...(longRunning ? { longRunning } : {}),
+          execute: () => ({ status: 'started' }),
+        });
+      const continuing = new ScriptedModel([call('start_job', {}, 'job-1'), 'Started.']);
+      const continuingAgent = new LlmAgent({
+        name: 'jobs',
+        model: continuing,
+        tools: [tool('start_job')],
+      });
+      const runner = new Runner({
+        appName: APP,
+        agent: continuingAgent,
+        sessionService: makeService(),
+        runConfig: { streamingMode: 'none', longRunning: 'continue' },
+      });
+      const first = await runToArray(runner.run(USER, sessionId(), userContent('start')));
+      expect(continuing.requests).toHaveLength(2);
+      expect(textOf(first.at(-1)!.content)).toBe('Started.');
+      const pausing = new ScriptedModel([call('start_job', {}, 'job-2'), 'never sent']);
+      const pausingAgent = new LlmAgent({
+        name: 'jobs',
+        model: pausing,
+        tools: [tool('start_job', 'pause')],
+      });
+      const pausedRunner = new Runner({
+        appName: APP,
+        agent: pausingAgent,
+        sessionService: makeService(),
+        runConfig: { streamingMode: 'none', longRunning: 'continue' },
+      });
+      const id = sessionId();
+      const events = await runToArray(pausedRunner.run(USER, id, userContent('start')));
+      expect(pausing.requests).toHaveLength(1);
+      expect(events.at(-1)!.content!.parts[0]!.functionResponse!.id).toBe('job-2');
+      expect(await pausedRunner.pendingRequests(USER, id)).toEqual([
+        expect.objectContaining({ id: 'job-2', longRunning: 'pause' }),
+      ]);
+    });
+
+    /** A front desk that hands payments to a cashier agent used as a tool. */
+    function deskWithCashier(paid: Record<string, unknown>[], cashierAnswer = 'Paid 50 to acme.') {
+      const cashierModel = new ScriptedModel([
+        call('pay', { amount: 50, to: 'acme' }, 'pay-1'),
+        cashierAnswer,
+      ]);
+      const cashier = new LlmAgent({
+        name: 'cashier',
+        description: 'Makes payments',
+        model: cashierModel,
+        tools: [paymentTool(paid)],
+      });
+      const deskModel = new ScriptedModel([
+        call('cashier', { request: 'pay acme 50' }, 'ask-1'),
+        'The cashier answered.',
+      ]);
+      const desk = new LlmAgent({
+        name: 'desk',
+        model: deskModel,
+        tools: [new AgentTool({ agent: cashier })],
+      });
+      return { desk, deskModel, cashierModel };
+    }
+
+    it('pauses the whole invocation when an agent used as a tool asks for a confirmation', async () => {
+      const paid: Record<string, unknown>[] = [];
+      const { desk, deskModel, cashierModel } = deskWithCashier(paid);
+      const runner = runnerFor(desk);
+      const id = sessionId();
+      const events = await runToArray(runner.run(USER, id, userContent('pay acme 50')));
+      const request = confirmationCallOf(events);
+      expect(events.at(-1)!.author).toBe('cashier');
+      expect(events.at(-1)!.branch).toBe('desk.cashier');
+      expect(request.args.originalFunctionCall).toEqual({
+        id: 'pay-1',
+        name: 'pay',
+        args: { amount: 50, to: 'acme' },
+      });
+      expect(paid).toEqual([]);
+      expect(deskModel.requests).toHaveLength(1);
+      expect(cashierModel.requests).toHaveLength(1);
+      // The desk's call of the cashier has no response yet.
+      const stored = await storedEvents(runner.sessionService, id);
+      expect(
+        stored.some((event) =>
+          event.content?.parts.some((part) => part.functionResponse?.id === 'ask-1'),
+        ),
+      ).toBe(false);
+      expect(await runnerFor(desk).pendingRequests(USER, id)).toEqual([
+        expect.objectContaining({
+          kind: 'confirmation',
+          id: request.id,
+          author: 'cashier',
+          branch: 'desk.cashier',
+          invocationId: events[0]!.invocationId,
+        }),
+      ]);
+      expect(
+        (await runnerFor(desk).pendingInbox(USER)).sessions.find((page) => page.sessionId === id)
+          ?.requests,
+      ).toHaveLength(1);
+    });
+
+    it('resumes an approved nested request inside the tool call, then the caller continues with its result', async () => {
+      const paid: Record<string, unknown>[] = [];
+      const { desk, deskModel, cashierModel } = deskWithCashier(paid);
+      const id = sessionId();
+      const events = await runToArray(runnerFor(desk).run(USER, id, userContent('pay acme 50')));
+      const request = confirmationCallOf(events);
+      const restarted = runnerFor(desk);
+      const resumed = await runToArray(
+        restarted.resume(USER, id, answer(request.id, { confirmed: true })),
+      );
+      expect(paid).toEqual([{ amount: 50, to: 'acme' }]);
+      expect(cashierModel.requests).toHaveLength(2);
+      expect(deskModel.requests).toHaveLength(2);
+      expect(resumed.map((event) => [event.author, event.branch])).toEqual([
+        ['cashier', 'desk.cashier'],
+        ['cashier', 'desk.cashier'],
+        ['desk', undefined],
+        ['desk', undefined],
+      ]);
+      expect(resumed.every((event) => event.invocationId === events[0]!.invocationId)).toBe(true);
+      expect(resumed[0]!.content!.parts[0]!.functionResponse).toEqual({
+        id: 'pay-1',
+        name: 'pay',
+        response: { paid: 50, to: 'acme' },
+      });
+      expect(resumed[2]!.content!.parts[0]!.functionResponse).toEqual({
+        id: 'ask-1',
+        name: 'cashier',
+        response: { result: 'Paid 50 to acme.' },
+      });
+      expect(textOf(resumed.at(-1)!.content)).toBe('The cashier answered.');
+      expect(responsesSent(deskModel.requests[1]!)).toEqual([
+        { id: 'ask-1', name: 'cashier', response: { result: 'Paid 50 to acme.' } },
+      ]);
+      // The cashier's request was not stored a second time: it continued from the stored one.
+      const stored = await storedEvents(restarted.sessionService, id);
+      expect(
+        stored.filter((event) => event.author === 'user' && event.branch === 'desk.cashier'),
+      ).toHaveLength(1);
+      expect(await restarted.pendingRequests(USER, id)).toEqual([]);
+      for (const sent of [...deskModel.requests, ...cashierModel.requests])
+        expect(unansweredCallsSent(sent)).toEqual([]);
+    });
+
+    it('resumes a refused nested request: the wrapped agent is told, the tool does not run', async () => {
+      const paid: Record<string, unknown>[] = [];
+      const { desk, deskModel, cashierModel } = deskWithCashier(paid, 'The payment was refused.');
+      const id = sessionId();
+      const events = await runToArray(runnerFor(desk).run(USER, id, userContent('pay acme 50')));
+      const request = confirmationCallOf(events);
+      const resumed = await runToArray(
+        runnerFor(desk).resume(USER, id, answer(request.id, { confirmed: false })),
+      );
+      expect(paid).toEqual([]);
+      expect(responsesSent(cashierModel.requests[1]!)).toEqual([
+        { id: 'pay-1', name: 'pay', response: { error: 'This tool call was rejected.' } },
+      ]);
+      expect(responsesSent(deskModel.requests[1]!)).toEqual([
+        { id: 'ask-1', name: 'cashier', response: { result: 'The payment was refused.' } },
+      ]);
+      expect(textOf(resumed.at(-1)!.content)).toBe('The cashier answered.');
+    });
+
+    it('pauses a SequentialAgent at a step whose agent-as-tool waits, and resumes there', async () => {
+      const paid: Record<string, unknown>[] = [];
+      const { desk, deskModel } = deskWithCashier(paid);
+      const reportModel = new ScriptedModel(['Report: paid.']);
+      const pipeline = new SequentialAgent({
+        name: 'pipeline',
+        subAgents: [desk, new LlmAgent({ name: 'reporter', model: reportModel })],
+      });
+      const id = sessionId();
+      const events = await runToArray(runnerFor(pipeline).run(USER, id, userContent('pay')));
+      const request = confirmationCallOf(events);
+      expect(reportModel.requests).toHaveLength(0);
+      const resumed = await runToArray(
+        runnerFor(pipeline).resume(USER, id, answer(request.id, { confirmed: true })),
+      );
+      expect(paid).toHaveLength(1);
+      expect(deskModel.requests).toHaveLength(2);
+      expect(reportModel.requests).toHaveLength(1);
+      expect(textOf(resumed.at(-1)!.content)).toBe('Report: paid.');
     });
 
     it('abandons pending requests when the person sends an ordinary message instead', async () => {

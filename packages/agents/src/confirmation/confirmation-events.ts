@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import {
   REQUEST_CONFIRMATION_FUNCTION_CALL_NAME,
   resumedAnswersFor,
+  resumedNestedCallIds,
+  type Event,
   type EventInit,
   type FunctionCall,
   type InvocationContext,
@@ -60,10 +62,28 @@ export interface ResumedCalls {
   confirmed: Map<string, ConfirmedCall>;
 }
 
+/** The newest call of `author` in `branch` with that id. */
+function callById(
+  events: readonly Event[],
+  author: string,
+  branch: string | undefined,
+  id: string,
+): FunctionCall | undefined {
+  for (let index = events.length - 1; index >= 0; index -= 1) {
+    const event = events[index]!;
+    if (event.author !== author || event.branch !== branch) continue;
+    const part = event.content?.parts.find((candidate) => candidate.functionCall?.id === id);
+    if (part?.functionCall) return part.functionCall;
+  }
+  return undefined;
+}
+
 /**
  * The confirmations the newest user message gave `agentName` in the context's branch and that it
  * has not acted on yet; undefined when there are none. A confirmed call of a tool that allows
- * edited arguments runs with the answer's payload as its arguments.
+ * edited arguments runs with the answer's payload as its arguments. Calls whose nested agent run
+ * (an agent used as a tool) was answered run again too, with their own arguments: the nested
+ * agent resumes inside them.
  */
 export function confirmedCallsFor(
   context: InvocationContext,
@@ -91,6 +111,11 @@ export function confirmedCallsFor(
       },
       args: edits ? (confirmation.payload as Record<string, unknown>) : original.args,
     });
+  }
+  const events = context.session.events;
+  for (const id of resumedNestedCallIds(events, agentName, context.branch)) {
+    const call = callById(events, agentName, context.branch, id);
+    if (call && !calls.some((known) => known.id === id)) calls.push(call);
   }
   return calls.length > 0 ? { calls, confirmed } : undefined;
 }

@@ -4,6 +4,12 @@ import type { CallToolContext } from '../llm/call-tool-context.js';
 /** What a call becomes when it waits for the person: no response is stored for it yet. */
 export const AWAITING_CONFIRMATION: unique symbol = Symbol('awaiting confirmation');
 
+/**
+ * What a call becomes when an agent it ran (an agent used as a tool) left a request pending: no
+ * response is stored yet; the answer runs the call again, which resumes that agent.
+ */
+export const AWAITING_NESTED: unique symbol = Symbol('awaiting a nested request');
+
 /** The hint shown when a tool requires confirmation and says nothing more. */
 export function defaultHint(toolName: string): string {
   return `Please approve or reject the call of tool '${toolName}'.`;

@@ -1,7 +1,8 @@
 import {
+  isPausingEvent,
   pendingRequestsOf,
-  resumedAnswersFor,
-  resumptionOf,
+  requestOwner,
+  resumedOwnersOf,
   type Agent,
   type Event,
   type InvocationContext,
@@ -20,11 +21,17 @@ export function subtreeNames(agent: Agent): Set<string> {
 
 /**
  * True when an agent of `agent`'s subtree left a request pending in the invocation (a
- * confirmation or a long-running call not answered yet): the workflow around it pauses too.
+ * confirmation or a long-running call not answered yet, made by it or inside an agent it ran as
+ * a tool): the workflow around it pauses too. A long-running call whose turn went on does not.
  */
 export function pausedWithin(context: InvocationContext, agent: Agent): boolean {
+  const events = context.session.events;
+  const requests = pendingRequestsOf(events).filter(
+    (request) => !(request.kind === 'long_running' && request.longRunning === 'continue'),
+  );
+  if (requests.length === 0) return false;
   const names = subtreeNames(agent);
-  return pendingRequestsOf(context.session.events).some((request) => names.has(request.author));
+  return requests.some((request) => names.has(requestOwner(events, request).author));
 }
 
 /** What a workflow agent resumes: the agents the newest user message answered, not yet resumed. */
@@ -38,14 +45,13 @@ export interface WorkflowResume {
 /** The answered, not yet resumed agents of the invocation; undefined when none. */
 export function workflowResumeOf(context: InvocationContext): WorkflowResume | undefined {
   const events = context.session.events;
-  const resumption = resumptionOf(events);
-  if (!resumption) return undefined;
   const authors = new Set<string>();
   const eventIds = new Set<string>();
-  for (const { request } of resumption.answers) {
-    if (resumedAnswersFor(events, request.author, request.branch).length === 0) continue;
-    authors.add(request.author);
-    eventIds.add(request.eventId);
+  // The agents of the tree that wait: for a request made inside an agent used as a tool, the
+  // agent whose tool call ran it.
+  for (const owner of resumedOwnersOf(events)) {
+    authors.add(owner.author);
+    eventIds.add(owner.requestEventId);
   }
   if (authors.size === 0) return undefined;
   const requestEvents = events.filter((event) => eventIds.has(event.id));
@@ -60,7 +66,10 @@ export function resumedChildIndex(children: readonly Agent[], resume: WorkflowRe
   });
 }
 
-/** True when an event leaves a request pending (a confirmation or a long-running call). */
+/**
+ * True when an event leaves a request pending (a confirmation or a long-running call), not
+ * counting long-running calls whose turn went on.
+ */
 export function isPausing(event: Event): boolean {
-  return (event.longRunningToolIds?.length ?? 0) > 0;
+  return isPausingEvent(event);
 }

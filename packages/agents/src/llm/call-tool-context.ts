@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '@ferrite/core';
+import { watchNestedRun } from '../confirmation/nested-pause.js';
 import type {
   Agent,
   Content,
@@ -25,6 +26,8 @@ export class CallToolContext implements ToolContext {
   readonly toolConfirmation: ToolConfirmation | undefined;
   /** What the tool asked the person to confirm (its result is then dropped). */
   confirmationRequest: ConfirmationRequest | undefined;
+  /** An agent the tool ran left a request pending (its result is then dropped; the call waits). */
+  awaitingNested = false;
   readonly #context: InvocationContext;
 
   constructor(
@@ -83,7 +86,13 @@ export class CallToolContext implements ToolContext {
       throw new InvalidArgumentError('Running an agent from a tool needs a Runner');
     }
     const branch = `${context.branch ?? context.agent.name}.${agent.name}`;
-    return context.runAgent(agent, message, { branch, signal: this.signal });
+    const functionCallId = this.functionCallId;
+    const events = context.runAgent(agent, message, {
+      branch,
+      signal: this.signal,
+      functionCallId,
+    });
+    return watchNestedRun(context, branch, events, () => (this.awaitingNested = true));
   }
 
   /** Searches the user's long-term memory; empty without a memory service. */

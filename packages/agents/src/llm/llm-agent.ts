@@ -32,6 +32,8 @@ import {
   confirmedCallsFor,
 } from '../confirmation/confirmation-events.js';
 import { systemInstructionOf } from './system-instruction.js';
+import { awaitsAnswers } from '../confirmation/awaits-answers.js';
+import { markContinuingCalls } from '../confirmation/long-running.js';
 import { callModel } from '../callbacks/call-model.js';
 import {
   callbackListsOf,
@@ -272,7 +274,7 @@ export class LlmAgent<TOutput = unknown> implements Agent {
         assertKnownTools(resumed.calls, tools, this.name);
         const outcome = await runToolCalls(context, resumed.calls, tools, resumed.confirmed);
         resumed = undefined;
-        if (outcome.responses.length > 0 || outcome.confirmations.length === 0) {
+        if (outcome.responses.length > 0 || !awaitsAnswers(outcome)) {
           yield this.#event(context, {
             content: {
               role: 'user',
@@ -287,6 +289,7 @@ export class LlmAgent<TOutput = unknown> implements Agent {
         }
         const { transferToAgent, escalate, skipSummarization } = outcome.actions;
         if (context.ended || transferToAgent !== undefined || escalate || skipSummarization) return;
+        if (outcome.pausedNested) return;
         continue;
       }
       const request: ModelRequest = {
@@ -371,12 +374,13 @@ export class LlmAgent<TOutput = unknown> implements Agent {
         .filter((call) => tools.get(call.name)?.isLongRunning)
         .map((call) => call.id);
       if (longRunningIds.length > 0) answer.longRunningToolIds = longRunningIds;
+      if (longRunningIds.length > 0) markContinuingCalls(answer, context, calls, tools);
       yield this.#event(context, answer);
       if (context.ended) return;
 
       const outcome = await runToolCalls(context, calls, tools);
       // Calls waiting for a confirmation have no response yet; the invocation pauses after them.
-      if (outcome.responses.length > 0 || outcome.confirmations.length === 0)
+      if (outcome.responses.length > 0 || !awaitsAnswers(outcome))
         yield this.#event(context, {
           content: {
             role: 'user',
@@ -394,7 +398,8 @@ export class LlmAgent<TOutput = unknown> implements Agent {
         transferToAgent !== undefined ||
         escalate ||
         skipSummarization ||
-        outcome.longRunning
+        outcome.longRunning ||
+        outcome.pausedNested
       ) {
         return;
       }

@@ -13,7 +13,15 @@ import {
   type Tool,
   type ToolConfirmation,
 } from '@ferrite/core';
-import { AWAITING_CONFIRMATION, confirmationGate } from '../confirmation/confirmation-gate.js';
+import {
+  AWAITING_CONFIRMATION,
+  AWAITING_NESTED,
+  confirmationGate,
+} from '../confirmation/confirmation-gate.js';
+import { pausesOnLongRunning } from '../confirmation/long-running.js';
+
+/** A call without a response yet: it waits for the person, or for an agent it ran. */
+type Awaiting = typeof AWAITING_CONFIRMATION | typeof AWAITING_NESTED;
 import { checkToolArguments } from '../tools/tool-arguments.js';
 import { callTool } from '../callbacks/call-tool.js';
 import { callbackListsOfAgent } from '../callbacks/callbacks.js';
@@ -27,8 +35,10 @@ export interface ToolCallsOutcome {
   responses: FunctionResponse[];
   /** Control-flow actions the tools asked for (transfer, escalate, skipSummarization). */
   actions: Partial<EventActions>;
-  /** At least one long-running tool was called. */
+  /** A long-running tool that pauses the invocation was called (not one whose turn continues). */
   longRunning: boolean;
+  /** A call ran an agent that left a request pending: the call waits, with no response yet. */
+  pausedNested: boolean;
   /** Calls that wait for the person's confirmation (they have no response in `responses`). */
   confirmations: ConfirmationAsk[];
 }
@@ -80,7 +90,7 @@ export async function runToolCalls(
   const toolContexts: CallToolContext[] = [];
   const settled = await batch.settle(
     calls
-      .map(async (call): Promise<Record<string, unknown> | typeof AWAITING_CONFIRMATION> => {
+      .map(async (call): Promise<Record<string, unknown> | Awaiting> => {
         const tool = tools.get(call.name)!;
         if (call.name === TRANSFER_TOOL_NAME && call !== firstTransfer) {
           return { error: 'Only the first transfer_to_agent call of a response is carried out' };
@@ -105,6 +115,7 @@ export async function runToolCalls(
             ),
           );
           if (toolContext.confirmationRequest) return AWAITING_CONFIRMATION;
+          if (toolContext.awaitingNested) return AWAITING_NESTED;
           return toResponse(result);
         } catch (error) {
           if (context.signal.aborted) throw context.signal.reason;
@@ -123,10 +134,13 @@ export async function runToolCalls(
   if (context.signal.aborted) throw context.signal.reason;
   const responses: FunctionResponse[] = [];
   const confirmations: ConfirmationAsk[] = [];
+  let pausedNested = false;
   for (const [index, result] of settled.entries()) {
     if (result.status === 'rejected') throw firstFailure(settled) ?? result.reason;
     const call = calls[index]!;
-    if (result.value === AWAITING_CONFIRMATION) {
+    if (result.value === AWAITING_NESTED) {
+      pausedNested = true;
+    } else if (result.value === AWAITING_CONFIRMATION) {
       const asked = toolContexts.find((toolContext) => toolContext.functionCallId === call.id);
       confirmations.push({
         call,
@@ -144,8 +158,8 @@ export async function runToolCalls(
     if (asked.escalate) actions.escalate = true;
     if (asked.skipSummarization) actions.skipSummarization = true;
   }
-  const longRunning = calls.some((call) => tools.get(call.name)?.isLongRunning === true);
-  return { responses, actions, longRunning, confirmations };
+  const longRunning = pausesOnLongRunning(context, calls, tools);
+  return { responses, actions, longRunning, confirmations, pausedNested };
 }
 
 /** The error that caused the others: a run-failing ToolCallError before the aborts it triggered. */

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import {
   InvalidArgumentError,
+  validateLongRunningMode,
   type JsonSchema,
+  type LongRunningMode,
   type RequireConfirmation,
   type ToolContext,
 } from '@ferrite/core';
@@ -35,6 +37,11 @@ export interface FunctionToolConfig<TParameters extends ToolParameters> {
   failRunOnError?: boolean;
   /** The call starts work that finishes outside this turn (the agent stops after answering it). */
   isLongRunning?: boolean;
+  /**
+   * With `isLongRunning`: `'pause'` stops the invocation after the call's first result;
+   * `'continue'` lets the model go on with it. Default: `RunConfig.longRunning`, else `'pause'`.
+   */
+  longRunning?: LongRunningMode;
   /**
    * Every call (or every call the predicate picks, from its checked arguments) waits for the
    * person's confirmation; the invocation pauses until it is answered. Default false.
@@ -75,6 +82,8 @@ export class FunctionTool<
   readonly failRunOnError: boolean;
   /** Whether a call starts work that finishes outside the turn. */
   readonly isLongRunning: boolean;
+  /** What a long-running call does to its turn; undefined: the run's setting. */
+  readonly longRunning: LongRunningMode | undefined;
   /** Whether (or for which arguments) a call waits for the person's confirmation. */
   readonly requireConfirmation: RequireConfirmation<ToolContext>;
   /** Whether the person may edit the arguments when confirming. */
@@ -93,6 +102,8 @@ export class FunctionTool<
     this.description = config.description;
     this.failRunOnError = config.failRunOnError ?? false;
     this.isLongRunning = config.isLongRunning ?? false;
+    validateLongRunningMode(config.longRunning, `longRunning of tool '${config.name}'`);
+    this.longRunning = config.longRunning;
     const confirm = config.requireConfirmation ?? false;
     if (typeof confirm !== 'boolean' && typeof confirm !== 'function') {
       throw new InvalidArgumentError(

@@ -18,7 +18,9 @@ export const LONG_RUNNING_CONTINUE_KEY = 'ferrite.longRunningContinue';
 /** Throws InvalidArgumentError unless `value` is a long-running mode (or absent). */
 export function validateLongRunningMode(value: unknown, what: string): void {
   if (value !== undefined && value !== 'pause' && value !== 'continue') {
-    throw new InvalidArgumentError(`${what} must be 'pause' or 'continue', got ${String(value)}`);
+    throw new InvalidArgumentError(
+      `${what} must be 'pause' or 'continue', got ${JSON.stringify(value) ?? typeof value}`,
+    );
   }
 }
 
@@ -32,7 +34,9 @@ export function continuedCallIds(event: Pick<Event, 'customMetadata'>): readonly
  * True when an event leaves the invocation waiting: it holds a long-running id (a confirmation
  * request or a long-running call) that is not a call whose turn went on.
  */
-export function isPausingEvent(event: Pick<Event, 'longRunningToolIds' | 'customMetadata'>): boolean {
+export function isPausingEvent(
+  event: Pick<Event, 'longRunningToolIds' | 'customMetadata'>,
+): boolean {
   const ids = event.longRunningToolIds;
   if (!ids || ids.length === 0) return false;
   const continued = continuedCallIds(event);

@@ -155,7 +155,7 @@ function carryContinued(
       if (!call?.id || !continued.includes(call.id)) continue;
       if (!event.longRunningToolIds?.includes(call.id)) continue;
       pending.set(call.id, {
-        ...baseOf(event, call as FunctionCall & { id: string }),
+        ...baseOf(event, call),
         kind: 'long_running',
         functionCall: call,
         longRunning: 'continue',
@@ -186,7 +186,7 @@ function scan(
     for (const part of parts) {
       const call = part.functionCall;
       if (!call?.id) continue;
-      const base = baseOf(event, call as FunctionCall & { id: string });
+      const base = baseOf(event, call);
       if (call.name === REQUEST_CONFIRMATION_FUNCTION_CALL_NAME) {
         const request = confirmationOf(call, base);
         if (request) pending.set(call.id, request);

@@ -122,7 +122,7 @@ export class RunInvocationContext implements InvocationContext {
   runAgent(
     agent: Agent,
     message: Content,
-    options: { branch: string; signal?: AbortSignal },
+    options: { branch: string; signal?: AbortSignal; functionCallId?: string },
   ): AsyncIterable<Event> {
     const runNested = this.#shared.runNested;
     if (!runNested) throw new InternalError('This invocation cannot run nested agents yet');

@@ -8,6 +8,7 @@ import {
 } from '@ferrite/core';
 import { pendingWritesOf, type RunInvocationContext } from '../context/run-invocation-context.js';
 import { AgentEventSource } from './agent-event-source.js';
+import { resumesNestedRun, withNestedCaller } from '../pending/nested-resume.js';
 import type { EventPipeline } from './event-pipeline.js';
 import type { HaltControl } from './halt-control.js';
 
@@ -17,6 +18,8 @@ export interface NestedRunOptions {
   branch: string;
   /** Stops the nested agent (a tool call's signal); the invocation's own stop always does. */
   signal?: AbortSignal | undefined;
+  /** The tool call that runs the agent: recorded so a request the agent leaves pending finds it. */
+  functionCallId?: string | undefined;
 }
 
 /** Marks an agent's event as private to its branch (kept from other agents' histories). */
@@ -53,17 +56,25 @@ export async function* runNestedAgent(
   const { branch, signal } = options;
   signal?.throwIfAborted();
   const context = parent.withAgent(agent, { branch });
-  await pipeline.append(
-    privately({
-      id: newEventId(),
-      invocationId: parent.invocationId,
-      author: 'user',
-      branch,
-      timestamp: Date.now(),
-      content: { ...message, role: 'user' },
-      actions: { stateDelta: {}, artifactDelta: {} },
-    }),
-  );
+  // A resumed invocation runs the call again: the agent continues from its stored request
+  // instead of starting over on the message.
+  if (!resumesNestedRun(parent.session.events, agent.name, branch)) {
+    await pipeline.append(
+      withNestedCaller(
+        privately({
+          id: newEventId(),
+          invocationId: parent.invocationId,
+          author: 'user',
+          branch,
+          timestamp: Date.now(),
+          content: { ...message, role: 'user' },
+          actions: { stateDelta: {}, artifactDelta: {} },
+        }),
+        parent,
+        options.functionCallId,
+      ),
+    );
+  }
   const source = AgentEventSource.open(agent.run(context));
   const stop = signal ? abortion(signal) : undefined;
   try {

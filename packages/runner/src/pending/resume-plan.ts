@@ -1,4 +1,10 @@
-import { ConfirmationMismatchError, bindAnswers, type Agent, type Session } from '@ferrite/core';
+import {
+  ConfirmationMismatchError,
+  bindAnswers,
+  requestOwner,
+  type Agent,
+  type Session,
+} from '@ferrite/core';
 import type { AgentTree } from '../runner/agent-tree.js';
 import type { HaltControl } from '../invocation/halt-control.js';
 import { loadSession } from '../invocation/invocation-setup.js';
@@ -46,7 +52,8 @@ export async function loadRun(
   }
   const bound = bindAnswers(session.events, request.message);
   if (!bound) return { session, resume: undefined };
-  const author = bound.requests[0]!.author;
+  // A request made inside an agent used as a tool is waited for by the tree's agent whose call ran it.
+  const author = requestOwner(session.events, bound.requests[0]!).author;
   return {
     session,
     resume: { invocationId: bound.invocationId, agent: resumingAgent(parts.tree, author) },
