@@ -18,7 +18,7 @@ import { InMemorySessionService } from '@ferrite/session';
 export { InMemoryArtifactService, InMemoryMemoryService, InMemorySessionService };
 
 /** Options of {@link TestAgent}. */
-export interface TestAgentOptions {
+export interface TestAgentConfig {
   subAgents?: Agent[];
   acceptsTransfer?: boolean;
 }
@@ -37,7 +37,7 @@ export class TestAgent implements Agent {
     readonly turn: (context: InvocationContext) => ObservableInput<Event> = () => [
       say(`${name} here`),
     ],
-    options: TestAgentOptions = {},
+    options: TestAgentConfig = {},
   ) {
     this.subAgents = options.subAgents ?? [];
     this.acceptsTransfer = options.acceptsTransfer;
@@ -61,7 +61,7 @@ export function transferTo(name: string): Event {
 
 /** An agent that calls a model once per turn and yields every response as an event. */
 export class ModelAgent extends TestAgent {
-  constructor(name: string, model: Model, options: TestAgentOptions = {}) {
+  constructor(name: string, model: Model, options: TestAgentConfig = {}) {
     super(
       name,
       async function* (context) {
