@@ -1,27 +1,30 @@
 import type { SessionRunLock } from '@ferrite/core';
 import type { ReadinessCheck } from '@ferrite/server';
+import type { CliSettings } from '../config/read-settings.js';
 import { StartupCheckError } from './open-backends.js';
 
-/** The Redis of distributed mode: a session lock every node shares, a check, and close. */
-export interface QueueRedis {
-  readonly url: string;
+/** Distributed mode's shared parts: the queue's Redis (checked) and the session lock. */
+export interface QueueBackends {
+  /** PostgreSQL advisory locks on the session database, shared by every server and worker. */
   readonly sessionLock: SessionRunLock;
+  /** `PING` on the queue's Redis, for `/ready`. */
   readonly check: ReadinessCheck;
   close(): Promise<void>;
 }
 
 /**
- * Connects to the queue's Redis and checks it answers (`PING`) within `timeoutMs`; the session
- * lock on it makes `concurrency` hold across every server and worker. A failure rejects with a
- * {@link StartupCheckError} naming `setting`.
+ * Checks that the queue's Redis answers (`PING`) within `checkTimeoutMs` and opens the session
+ * lock every node shares: PostgreSQL advisory locks on the session database (one namespace per
+ * schema), so `concurrency` holds across processes and a dead worker's sessions are freed with
+ * its connections. A failure rejects with a {@link StartupCheckError} naming the setting.
  */
-export async function openRedis(
-  url: string,
-  setting: string,
-  timeoutMs: number,
-): Promise<QueueRedis> {
+export async function openQueueBackends(
+  settings: CliSettings,
+  role: string,
+): Promise<QueueBackends> {
+  const url = settings.redis!;
   const { Redis } = await import('ioredis');
-  const { RedisSessionLock } = await import('@ferrite/distributed');
+  const timeoutMs = settings.checkTimeoutMs;
   const client = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 1,
@@ -46,17 +49,27 @@ export async function openRedis(
     ]);
   } catch (error) {
     client.disconnect();
-    throw new StartupCheckError(`Redis: ${(error as Error).message}`, setting, { cause: error });
+    throw new StartupCheckError(`Redis: ${(error as Error).message}`, settings.sourceOf('redis'), {
+      cause: error,
+    });
   } finally {
     clearTimeout(timer);
   }
-  const sessionLock = new RedisSessionLock({ redis: client });
+  // The settings schema makes distributed mode require PostgreSQL sessions.
+  const sessions = settings.sessions as Extract<CliSettings['sessions'], { kind: 'postgres' }>;
+  const { PostgresSessionLock } = await import('@ferrite/session/postgres');
+  const namespace = sessions.schema ?? 'ferrite';
+  const sessionLock = new PostgresSessionLock({
+    connectionString: sessions.connectionString,
+    namespace,
+    maxConnections: (settings.workerConcurrency ?? 8) + 2,
+    applicationName: `ferrite-${role}-${namespace}`.slice(0, 63),
+  });
   return {
-    url,
     sessionLock,
     check: ping,
     close: async () => {
-      await sessionLock.close();
+      await sessionLock.close?.();
       client.disconnect();
     },
   };

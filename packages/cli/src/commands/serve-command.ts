@@ -2,7 +2,7 @@ import { createHandler, serve, type RunningServer, type ServedRunner } from '@fe
 import { describeAuth } from '../auth/auth-config.js';
 import { createAuthorizer } from '../auth/create-authorizer.js';
 import { openBackends, type Backends } from '../backends/open-backends.js';
-import { openRedis, type QueueRedis } from '../backends/open-redis.js';
+import { openQueueBackends, type QueueBackends } from '../backends/open-queue-backends.js';
 import type { CliSettings } from '../config/read-settings.js';
 import type { AppAgents } from '../load/load-apps.js';
 import { describeSettings, localRunners, runConfigOf } from './app-runners.js';
@@ -19,20 +19,24 @@ export async function serveCommand(
   settings: CliSettings,
   io: CommandIo,
 ): Promise<number> {
+  // Listening for the signal from the start: one that arrives while the backends are checked,
+  // or right as the address is printed, stops the process cleanly instead of killing it.
+  const stopSignal = nextStopSignal(io.signals);
   const backends: Backends = await openBackends(settings, io.cwd);
-  let queue: QueueRedis | undefined;
+  let queue: QueueBackends | undefined;
   const closers: (() => Promise<void>)[] = [];
   try {
     const runConfig = await runConfigOf(settings);
     const served = new Map<string, ServedRunner>();
     if (settings.redis) {
-      queue = await openRedis(settings.redis, settings.sourceOf('redis'), settings.checkTimeoutMs);
+      queue = await openQueueBackends(settings, 'server');
       const { QueuedRunner } = await import('@ferrite/distributed');
       for (const [appName, agent] of apps) {
         const runner = new QueuedRunner({
           appName,
           agent,
           redis: settings.redis,
+          ...(settings.redisPrefix !== undefined ? { keyPrefix: settings.redisPrefix } : {}),
           sessionService: backends.sessionService,
           artifactService: backends.artifactService,
           sessionLock: queue.sessionLock,
@@ -55,6 +59,7 @@ export async function serveCommand(
         : {}),
       ...(settings.bodyLimit !== undefined ? { bodyLimit: settings.bodyLimit } : {}),
       readiness: { checks, timeoutMs: settings.checkTimeoutMs },
+      ...(settings.runsOnDisconnect ? { runs: { onDisconnect: settings.runsOnDisconnect } } : {}),
     });
     let server: RunningServer;
     try {
@@ -79,7 +84,7 @@ export async function serveCommand(
       `app: ${[...served.keys()].join(', ')}; ${describeSettings(settings, describeAuth(settings.auth))}\n`,
     );
 
-    const signal = await nextStopSignal(io.signals);
+    const signal = await stopSignal;
     io.stdout.write(
       `${signal}: stopping (${handler.activeRuns} run(s) in progress, grace ${settings.graceMs} ms)\n`,
     );

@@ -1,5 +1,5 @@
 import { openBackends } from '../backends/open-backends.js';
-import { openRedis } from '../backends/open-redis.js';
+import { openQueueBackends } from '../backends/open-queue-backends.js';
 import type { CliSettings } from '../config/read-settings.js';
 import type { AppAgents } from '../load/load-apps.js';
 import { describeSettings, localRunners, runConfigOf } from './app-runners.js';
@@ -16,24 +16,32 @@ export async function workerCommand(
   settings: CliSettings,
   io: CommandIo,
 ): Promise<number> {
-  // The settings schema makes --redis required for this command.
-  const redisUrl = settings.redis!;
+  // Listening for the signal from the start: one that arrives while the backends are checked,
+  // or right as the address is printed, stops the process cleanly instead of killing it.
+  const stopSignal = nextStopSignal(io.signals);
   const backends = await openBackends(settings, io.cwd);
   try {
-    const queue = await openRedis(redisUrl, settings.sourceOf('redis'), settings.checkTimeoutMs);
+    const queue = await openQueueBackends(settings, 'worker');
     try {
       const { RunWorker } = await import('@ferrite/distributed');
       const runners = localRunners(apps, backends, await runConfigOf(settings), queue.sessionLock);
       const worker = new RunWorker({
         runners: [...runners.values()],
-        redis: redisUrl,
+        // The settings schema makes --redis required for this command.
+        redis: settings.redis!,
+        ...(settings.redisPrefix !== undefined ? { keyPrefix: settings.redisPrefix } : {}),
         ...(settings.workerConcurrency !== undefined
           ? { concurrency: settings.workerConcurrency }
           : {}),
+        ...(settings.workerLockMs !== undefined ? { lockDurationMs: settings.workerLockMs } : {}),
+        ...(settings.workerStalledCheckMs !== undefined
+          ? { stalledIntervalMs: settings.workerStalledCheckMs }
+          : {}),
       });
+      await worker.ready();
       io.stdout.write(`ferrite worker running apps ${[...runners.keys()].join(', ')}\n`);
-      io.stdout.write(`${describeSettings(settings, 'n/a')}\n`);
-      const signal = await nextStopSignal(io.signals);
+      io.stdout.write(`${describeSettings(settings, 'none (workers serve no HTTP)')}\n`);
+      const signal = await stopSignal;
       io.stdout.write(`${signal}: stopping (grace ${settings.graceMs} ms)\n`);
       await worker.close({ graceMs: settings.graceMs });
     } finally {

@@ -26,7 +26,13 @@ export interface CliSettings {
   readonly embeddings: { model: string; baseURL: string; apiKey: string | undefined } | undefined;
   /** Distributed mode: the Redis of the run queue. */
   readonly redis: string | undefined;
+  /** Prefix of the queue's and run streams' keys. */
+  readonly redisPrefix: string | undefined;
   readonly workerConcurrency: number | undefined;
+  readonly workerLockMs: number | undefined;
+  readonly workerStalledCheckMs: number | undefined;
+  /** What a client leaving does to its run. */
+  readonly runsOnDisconnect: 'cancel' | 'continue' | undefined;
   readonly auth: AuthConfig | undefined;
   readonly allowedHosts: string[] | undefined;
   readonly corsOrigins: string[] | undefined;
@@ -228,6 +234,14 @@ function settingsSchema(command: CommandName, sources: ReadonlyMap<SettingKey, R
       fail('redis', 'is required by `ferrite worker` (the queue it takes runs from)');
     }
 
+    const runsOnDisconnect = get('runsOnDisconnect');
+    if (runsOnDisconnect !== undefined && !['cancel', 'continue'].includes(runsOnDisconnect)) {
+      fail('runsOnDisconnect', `must be cancel or continue, got '${runsOnDisconnect}'`);
+    }
+    const redisPrefix = get('redisPrefix');
+    if (redisPrefix !== undefined && redisPrefix.length > 128) {
+      fail('redisPrefix', 'must be at most 128 characters');
+    }
     const concurrency = get('concurrency');
     if (concurrency !== undefined && !['queue', 'reject', 'interrupt'].includes(concurrency)) {
       fail('concurrency', `must be queue, reject or interrupt, got '${concurrency}'`);
@@ -281,7 +295,11 @@ function settingsSchema(command: CommandName, sources: ReadonlyMap<SettingKey, R
         ? { model: embeddingModel, baseURL, apiKey: get('modelApiKey') }
         : undefined,
       redis,
+      redisPrefix: get('redisPrefix'),
       workerConcurrency: number('workerConcurrency', 1, 10_000),
+      workerLockMs: number('workerLockMs', 100, 2_147_483_647),
+      workerStalledCheckMs: number('workerStalledCheckMs', 50, 2_147_483_647),
+      runsOnDisconnect: runsOnDisconnect as 'cancel' | undefined,
       auth,
       allowedHosts: list(get('allowedHosts')),
       corsOrigins: list(get('corsOrigins')),

@@ -150,11 +150,35 @@ export const SETTINGS = {
     help: 'distributed mode: redis://host:6379 (serve queues runs, worker runs them)',
     secret: true,
   },
+  redisPrefix: {
+    flag: 'redis-prefix',
+    env: ['FERRITE_REDIS_PREFIX', 'REDIS_KEY_PREFIX'],
+    commands: QUEUE,
+    help: "prefix of every key of the queue and run streams (default 'ferrite:')",
+  },
   workerConcurrency: {
     flag: 'worker-concurrency',
-    env: ['FERRITE_WORKER_CONCURRENCY'],
+    env: ['FERRITE_WORKER_CONCURRENCY', 'WORKER_CONCURRENCY'],
     commands: ['worker'],
     help: 'runs a worker executes at once (default 8)',
+  },
+  workerLockMs: {
+    flag: 'worker-lock-ms',
+    env: ['FERRITE_WORKER_LOCK_MS', 'WORKER_LOCK_MS'],
+    commands: ['worker'],
+    help: "how long a dead worker's run takes to end run.worker_lost (default 10000, at least 100)",
+  },
+  workerStalledCheckMs: {
+    flag: 'worker-stalled-check-ms',
+    env: ['FERRITE_WORKER_STALLED_CHECK_MS', 'WORKER_STALLED_CHECK_MS'],
+    commands: ['worker'],
+    help: "how often workers look for dead workers' runs (default 5000, at least 50)",
+  },
+  runsOnDisconnect: {
+    flag: 'runs-on-disconnect',
+    env: ['FERRITE_RUNS_ON_DISCONNECT', 'RUNS_ON_DISCONNECT'],
+    commands: SERVE,
+    help: 'what a client leaving does to its run: cancel (default) or continue',
   },
   authToken: {
     flag: 'auth-token',
