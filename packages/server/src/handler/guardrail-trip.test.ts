@@ -9,11 +9,16 @@ const refuseSecrets: InputGuardrail = {
   runInParallel: false,
   execute: ({ input }) => ({
     tripwireTriggered: input.parts.some((part) => part.text?.includes('secret')),
+    outputInfo: { matched: 'secret', rule: 7 },
   }),
 };
 const refuseEchoes: OutputGuardrail = {
   name: 'no_echoes',
-  execute: ({ output }) => ({ tripwireTriggered: output.includes('#') }),
+  // Past the 4 KiB bound: the error body names the guardrail and leaves the report out.
+  execute: ({ output }) => ({
+    tripwireTriggered: output.includes('#'),
+    outputInfo: 'x'.repeat(5000),
+  }),
 };
 
 describe('a tripped guardrail over HTTP', () => {
@@ -28,17 +33,17 @@ describe('a tripped guardrail over HTTP', () => {
     const run = { appName: 'app', userId: 'u1', sessionId: 's1', newMessage: message('a secret') };
     const ran = await postJson(`${server.url}/run`, run);
     expect(ran.status).toBe(422);
-    expect(await ran.json()).toEqual({
+    const verdict = {
       error: "Input guardrail 'no_secrets' tripped",
       code: 'guardrail.input_tripwire',
-    });
+      guardrailName: 'no_secrets',
+      outputInfo: { matched: 'secret', rule: 7 },
+    };
+    expect(await ran.json()).toEqual(verdict);
     const streamed = await postJson(`${server.url}/run_sse`, { ...run, streaming: true });
     expect(streamed.status).toBe(200);
     const { messages } = await readSse(streamed);
-    expect(JSON.parse(messages.at(-1)!.data)).toEqual({
-      error: "Input guardrail 'no_secrets' tripped",
-      code: 'guardrail.input_tripwire',
-    });
+    expect(JSON.parse(messages.at(-1)!.data)).toEqual(verdict);
   });
 
   it('answers an output trip with 500 and its code', async () => {
@@ -52,9 +57,48 @@ describe('a tripped guardrail over HTTP', () => {
     const run = { appName: 'app', userId: 'u1', sessionId: 's1', newMessage: message('hi') };
     const ran = await postJson(`${server.url}/run`, run);
     expect(ran.status).toBe(500);
-    expect(((await ran.json()) as { code: string }).code).toBe('guardrail.output_tripwire');
+    const body = {
+      error: "Output guardrail 'no_echoes' tripped",
+      code: 'guardrail.output_tripwire',
+      guardrailName: 'no_echoes',
+    };
+    expect(await ran.json()).toEqual(body);
     const streamed = await postJson(`${server.url}/run_sse`, { ...run, streaming: true });
     const { messages } = await readSse(streamed);
-    expect(JSON.parse(messages.at(-1)!.data)).toMatchObject({ code: 'guardrail.output_tripwire' });
+    expect(JSON.parse(messages.at(-1)!.data)).toEqual(body);
+  });
+
+  it('leaves out a report that is not JSON and names a guardrail that failed', async () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const runner = new Runner({
+      appName: 'app',
+      agent: echoAgent(),
+      sessionService: new InMemorySessionService(),
+      runConfig: {
+        inputGuardrails: [
+          {
+            name: 'loops',
+            runInParallel: false,
+            execute: ({ input }) => {
+              if (input.parts.some((part) => part.text === 'boom')) throw new Error('broken');
+              return { tripwireTriggered: true, outputInfo: cyclic };
+            },
+          },
+        ],
+      },
+    });
+    await using server = await startServer({ apps: runner });
+    const run = { appName: 'app', userId: 'u1', sessionId: 's1', newMessage: message('hi') };
+    const ran = await postJson(`${server.url}/run`, run);
+    expect(ran.status).toBe(422);
+    expect(await ran.json()).toEqual({
+      error: "Input guardrail 'loops' tripped",
+      code: 'guardrail.input_tripwire',
+      guardrailName: 'loops',
+    });
+    const failed = await postJson(`${server.url}/run`, { ...run, newMessage: message('boom') });
+    expect(failed.status).toBe(500);
+    expect(await failed.json()).toMatchObject({ code: 'guardrail.error', guardrailName: 'loops' });
   });
 });

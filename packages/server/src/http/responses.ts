@@ -26,10 +26,48 @@ export function jsonResponse(
   return new Response(JSON.stringify(body ?? null), { status, headers: merged });
 }
 
-/** The public `{ error, code }` of an error: internal failures do not leak their details. */
-export function errorBody(error: FerriteError): { error: string; code: FerriteErrorCode } {
+/** The public answer of a failed request or run, and the SSE error frame. */
+export interface ErrorBody {
+  error: string;
+  code: FerriteErrorCode;
+  /** The guardrail that tripped or failed (`guardrail.*` codes). */
+  guardrailName?: string;
+  /** What a tripped guardrail reported, when it is JSON of at most {@link MAX_OUTPUT_INFO_BYTES}. */
+  outputInfo?: unknown;
+}
+
+/** Largest `outputInfo` (as UTF-8 JSON) an error body carries; a larger one is left out. */
+export const MAX_OUTPUT_INFO_BYTES = 4096;
+
+/** The value as JSON-safe data when it serialises within the bound; undefined otherwise. */
+function boundedJson(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
+  if (text === undefined || Buffer.byteLength(text, 'utf8') > MAX_OUTPUT_INFO_BYTES)
+    return undefined;
+  return JSON.parse(text) as unknown;
+}
+
+/**
+ * The public `{ error, code }` of an error (internal failures do not leak their details); a
+ * guardrail error adds `guardrailName` and, for a trip, `outputInfo` (when JSON-storable and
+ * bounded).
+ */
+export function errorBody(error: FerriteError): ErrorBody {
   const message = error.code === 'internal' ? 'internal error' : error.message;
-  return { error: message, code: error.code };
+  const body: ErrorBody = { error: message, code: error.code };
+  if (error.code.startsWith('guardrail.')) {
+    const verdict = error as FerriteError & { guardrailName?: unknown; outputInfo?: unknown };
+    if (typeof verdict.guardrailName === 'string') body.guardrailName = verdict.guardrailName;
+    const info = boundedJson(verdict.outputInfo);
+    if (info !== undefined) body.outputInfo = info;
+  }
+  return body;
 }
 
 /** The JSON error answer for anything thrown while handling a request. */
