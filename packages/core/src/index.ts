@@ -95,7 +95,7 @@ export {
 export {
   RetryPolicy,
   type RetryAttempt,
-  type RetryOptions,
+  type RetryPolicyConfig,
   type RetryRunOptions,
 } from './async/retry-policy.js';
 export { parseRetryAfter } from './async/retry-after.js';

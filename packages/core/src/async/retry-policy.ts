@@ -5,7 +5,7 @@ import { abortableDelay } from './abortable-delay.js';
  * How an HTTP client of Ferrite tries a request again: the one option shape shared by the model
  * providers, `OpenAIEmbedder` and `HttpAgent`.
  */
-export interface RetryOptions {
+export interface RetryPolicyConfig {
   /** Attempts after the first one (default 2; 0 turns retries off). */
   maxRetries?: number;
   /** Wait before the first retry when the server names none (default 500 ms). */
@@ -89,7 +89,7 @@ export class RetryPolicy {
   readonly #statusCodes: ReadonlySet<number> | undefined;
 
   /** Checks and fills `options`; a bad value is an `InvalidArgumentError` naming `label`. */
-  constructor(options: RetryOptions = {}, label = 'retry') {
+  constructor(options: RetryPolicyConfig = {}, label = 'retry') {
     const check = (ok: boolean, message: string): void => {
       if (!ok) throw new InvalidArgumentError(`${label}: ${message}`);
     };

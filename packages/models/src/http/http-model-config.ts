@@ -1,14 +1,14 @@
-import { InvalidArgumentError, RetryPolicy, type RetryOptions } from '@ferrite/core';
+import { InvalidArgumentError, RetryPolicy, type RetryPolicyConfig } from '@ferrite/core';
 
 /** Transport settings shared by the HTTP model providers and `OpenAIEmbedder`. */
 export interface HttpModelConfig {
   /** Extra headers sent with every request. */
   headers?: Record<string, string>;
   /**
-   * When to try a request again (see `RetryOptions` in `@ferrite/core`; default 2 retries from
+   * When to try a request again (see `RetryPolicyConfig` in `@ferrite/core`; default 2 retries from
    * 500 ms, doubling, ±25 % jitter, at most 60 s; 408, 429 and 5xx but 501/505).
    */
-  retry?: RetryOptions;
+  retry?: RetryPolicyConfig;
   /**
    * Timeout of one attempt: the longest wait for the response headers, and then for each
    * further piece of the answer (a stream chunk, or the rest of a JSON body). Waits between

@@ -9,7 +9,7 @@ import {
   IdleTimeout,
   RetryPolicy,
   parseRetryAfter,
-  type RetryOptions,
+  type RetryPolicyConfig,
 } from '@ferrite/core';
 import { describeUrl } from '../internal/describe-url.js';
 import { abortError } from '../internal/abort.js';
@@ -20,8 +20,8 @@ import { asText, preview } from '../protocol/target-message.js';
 import { BodyTemplate, DEFAULT_BODY_TEMPLATE } from './body-template.js';
 import { parseJsonPath, valueAt, type JsonPath } from './json-path.js';
 
-/** When to try a request again: core's {@link RetryOptions}, shared by every HTTP client. */
-export type HttpRetryConfig = RetryOptions;
+/** When to try a request again: core's {@link RetryPolicyConfig}, shared by every HTTP client. */
+export type HttpRetryConfig = RetryPolicyConfig;
 
 /** Configuration of an {@link HttpAgent}. */
 export interface HttpAgentConfig extends TargetAgentConfig {
