@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1
 bash scripts/bootstrap.sh
 bash scripts/ensure-postgres.sh
+bash scripts/ensure-redis.sh
 bash scripts/ensure-chromium.sh
 swift_env=$(bash scripts/ensure-swift.sh); set -a; eval "$swift_env"; set +a
 pnpm exec turbo run lint --output-logs=errors-only
