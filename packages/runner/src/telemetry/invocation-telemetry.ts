@@ -26,7 +26,7 @@ import { endSpanWithError } from './span-end.js';
 export type TelemetryStopReason = 'cancel' | 'interrupt' | FerriteError;
 
 /** What a run's telemetry is started from. */
-export interface InvocationTelemetryInit {
+export interface InvocationTelemetryConfig {
   appName: string;
   userId: string;
   sessionId: string;
@@ -46,7 +46,7 @@ const INVOCATION_SPAN = 'invocation';
  * provider, no meter provider and no logger are set.
  */
 export class InvocationTelemetry {
-  readonly #init: InvocationTelemetryInit;
+  readonly #init: InvocationTelemetryConfig;
   readonly #tracer: Tracer | undefined;
   readonly #span: Span | undefined;
   readonly #spanContext: Context | undefined;
@@ -57,7 +57,7 @@ export class InvocationTelemetry {
   #ended = false;
 
   private constructor(
-    init: InvocationTelemetryInit,
+    init: InvocationTelemetryConfig,
     tracer: Tracer | undefined,
     instruments: RunInstruments | undefined,
   ) {
@@ -90,7 +90,7 @@ export class InvocationTelemetry {
   }
 
   /** Starts a run's telemetry; undefined when there is nothing to record it to. */
-  static start(init: InvocationTelemetryInit): InvocationTelemetry | undefined {
+  static start(init: InvocationTelemetryConfig): InvocationTelemetry | undefined {
     const tracer = init.runConfig.tracing?.disabled === true ? undefined : activeTracer();
     const instruments = runInstruments();
     if (!tracer && !instruments && init.logger === noopLogger) return undefined;
