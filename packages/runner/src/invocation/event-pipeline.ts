@@ -17,7 +17,7 @@ import type { RunGuards } from './run-guards.js';
 const noop = (): void => {};
 
 /** Everything the pipeline writes to and reads from. */
-export interface EventPipelineInit {
+export interface EventPipelineConfig {
   control: HaltControl;
   session: Session;
   sessionService: SessionService;
@@ -44,7 +44,7 @@ export class EventPipeline {
   #inflight: Promise<void> | undefined;
   #appendTail: Promise<unknown> | undefined;
 
-  constructor(init: EventPipelineInit) {
+  constructor(init: EventPipelineConfig) {
     this.#control = init.control;
     this.#session = init.session;
     this.#sessionService = init.sessionService;
