@@ -44,6 +44,8 @@ import { StructuredOutput, type OutputSchema } from '../structured/output-schema
 import { checkStructuredAnswer } from '../structured/structured-answer.js';
 import { historyAfterTransfer, modelOf, settingsOf } from './run-settings.js';
 import type { InputGuardrail, OutputGuardrail } from '@ferrite/core';
+import { checkedInputSchema } from '../tools/agent-tool-input.js';
+import type { ToolParameters } from '../tools/function-tool.js';
 
 /** An instruction: a template with `{state}` placeholders, or a function of the context (used as it is). */
 export type Instruction = string | ((context: InvocationContext) => string | Promise<string>);
@@ -86,6 +88,11 @@ export interface LlmAgentConfig<TOutput = unknown> extends AgentCallbacks {
   inputGuardrails?: readonly InputGuardrail[];
   /** Checks of the final answer when this agent gives it (after the run's). */
   outputGuardrails?: readonly OutputGuardrail[];
+  /**
+   * The arguments the agent takes when used as a tool (`AgentTool`; ADK's `input_schema`), zod or
+   * JSON Schema; it then receives them as JSON text. Without it the tool takes `{ request }`.
+   */
+  inputSchema?: ToolParameters;
 }
 
 /**
@@ -139,6 +146,8 @@ export class LlmAgent<TOutput = unknown> implements Agent {
   readonly inputGuardrails: readonly InputGuardrail[];
   /** Checks of the final answer when this agent gives it. */
   readonly outputGuardrails: readonly OutputGuardrail[];
+  /** The arguments it takes when used as a tool, when it declares them. */
+  readonly inputSchema: ToolParameters | undefined;
   readonly #callbacks: CallbackLists;
   readonly #structured: StructuredOutput<TOutput> | undefined;
 
@@ -211,6 +220,7 @@ export class LlmAgent<TOutput = unknown> implements Agent {
     this.outputRetries = retries;
     this.inputGuardrails = Object.freeze([...(config.inputGuardrails ?? [])]);
     this.outputGuardrails = Object.freeze([...(config.outputGuardrails ?? [])]);
+    this.inputSchema = checkedInputSchema(this.name, config.inputSchema);
   }
 
   /**

@@ -8,6 +8,13 @@ import {
   type ToolContext,
 } from '@ferrite/core';
 import { validateToolName } from './tool-name.js';
+import { inputArgumentsTool, inputSchemaOf } from './agent-tool-input.js';
+import {
+  checkAgainstSchema,
+  type ArgumentCheck,
+  type SelfValidatingTool,
+} from './tool-arguments.js';
+import type { FunctionTool, ToolParameters } from './function-tool.js';
 
 /** Settings of an {@link AgentTool}. */
 export interface AgentToolConfig {
@@ -37,11 +44,13 @@ function answerText(event: Event): string | undefined {
 }
 
 /**
- * An agent used as a tool: the calling agent's model sends a `request`, the wrapped agent runs
- * on it inside the same invocation and session, in its own branch (`<caller>.<agent>`), and its
- * final answer (text, or the parsed value when it has an output schema) is the tool's result.
- * Its events are stored and emitted, but other agents' histories leave them out: the caller sees
- * only the function response.
+ * An agent used as a tool: the calling agent's model sends a `request` (or, when the wrapped agent
+ * declares an `inputSchema`, arguments of that shape, which it receives as JSON text), the wrapped
+ * agent runs on it inside the same invocation and session, in its own branch (`<caller>.<agent>`),
+ * and its final answer (text, or the parsed value when it has an output schema) is the tool's
+ * result. Its events are stored and emitted, but other agents' histories leave them out: the
+ * caller sees only the function response. A confirmation its tools ask for pauses the whole
+ * invocation; the answer resumes it inside this call.
  *
  * @example
  * ```ts
@@ -49,17 +58,19 @@ function answerText(event: Event): string | undefined {
  * const writer = new LlmAgent({ name: 'writer', model, tools: [new AgentTool({ agent: translator })] });
  * ```
  */
-export class AgentTool implements Tool {
+export class AgentTool implements Tool, SelfValidatingTool {
   /** The wrapped agent's name. */
   readonly name: string;
   /** The wrapped agent's description. */
   readonly description: string;
-  /** `{ request: string }`. */
+  /** The wrapped agent's input schema as JSON Schema, or `{ request: string }`. */
   readonly parameters: JsonSchema;
   /** The wrapped agent. */
   readonly agent: Agent;
   /** Whether the caller's turn ends with the wrapped agent's answer. */
   readonly skipSummarization: boolean;
+  /** Checks arguments against the wrapped agent's input schema, when it declares one. */
+  readonly #input: FunctionTool<ToolParameters> | undefined;
 
   constructor(config: AgentToolConfig) {
     const agent = config?.agent;
@@ -70,13 +81,26 @@ export class AgentTool implements Tool {
     this.name = validateToolName(agent.name);
     this.description = agent.description || `Runs the agent '${agent.name}'`;
     this.skipSummarization = config.skipSummarization ?? false;
-    this.parameters = Object.freeze({
-      type: 'object',
-      properties: {
-        request: { type: 'string', description: `What to ask '${agent.name}'` },
-      },
-      required: ['request'],
-    });
+    const inputSchema = inputSchemaOf(agent);
+    this.#input =
+      inputSchema === undefined
+        ? undefined
+        : inputArgumentsTool(agent.name, this.name, this.description, inputSchema);
+    this.parameters =
+      this.#input?.parameters ??
+      Object.freeze({
+        type: 'object',
+        properties: {
+          request: { type: 'string', description: `What to ask '${agent.name}'` },
+        },
+        required: ['request'],
+      });
+  }
+
+  /** Checks the model's arguments against the input schema (zod or JSON Schema) or `{ request }`. */
+  async validateArguments(args: Record<string, unknown>): Promise<ArgumentCheck> {
+    if (this.#input) return this.#input.validateArguments(args);
+    return checkAgainstSchema(this.parameters, this.name, args);
   }
 
   /** Runs the wrapped agent on the request and answers with its final answer. */
@@ -87,7 +111,8 @@ export class AgentTool implements Tool {
         `Tool '${this.name}' runs an agent, which needs a Runner's tool context`,
       );
     }
-    const request = String(args.request);
+    // With an input schema the agent receives the checked arguments as JSON (as in ADK).
+    const request = this.#input ? JSON.stringify(args) : String(args.request);
     let answer: string | undefined;
     for await (const event of context.runAgent(this.agent, {
       role: 'user',
