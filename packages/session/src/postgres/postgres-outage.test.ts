@@ -1,4 +1,4 @@
-import { createEvent, FerriteError, InternalError } from '@ferrite/core';
+import { createEvent, ERROR_STATUS, FerriteError } from '@ferrite/core';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrivatePostgres, type PrivatePostgres } from '../testing/private-postgres.js';
@@ -94,8 +94,11 @@ describe('PostgresSessionService when the server restarts or stops', () => {
       expect(uncaught).toEqual([]);
       if (round % 2 === 1) expect(workload.failures.length).toBeGreaterThan(0);
       for (const failure of workload.failures) {
+        // An outage is `unavailable` (503: worth retrying), with the driver's error as cause.
         expect(FerriteError.isInstance(failure), String(failure)).toBe(true);
-        expect(InternalError.isInstance(failure), String(failure)).toBe(true);
+        expect((failure as FerriteError).code, String(failure)).toBe('unavailable');
+        expect(ERROR_STATUS[(failure as FerriteError).code]).toBe(503);
+        expect((failure as Error).cause, String(failure)).toBeDefined();
         expect((failure as Error).message).toMatch(/cannot reach PostgreSQL at 127\.0\.0\.1:/);
       }
 

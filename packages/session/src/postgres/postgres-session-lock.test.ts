@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InternalError, type SessionRunLock } from '@ferrite/core';
-import { expectFerriteError, randomAppName, sessionRunLockContract } from '@ferrite/core/testing';
+import { ERROR_STATUS, FerriteError, type SessionRunLock } from '@ferrite/core';
+import { randomAppName, sessionRunLockContract } from '@ferrite/core/testing';
 import { POSTGRES_URL, adminQuery, requirePostgres } from '../testing.js';
 import { PostgresSessionLock } from './index.js';
 
@@ -111,20 +111,46 @@ describe('PostgresSessionLock', () => {
     await lease.release();
   });
 
-  it('fails typed when PostgreSQL cannot be reached, naming the server and never the password', async () => {
+  it('fails unavailable (503) when PostgreSQL cannot be reached, naming the server and never the password', async () => {
     const lock = new PostgresSessionLock({
       connectionString: 'postgres://postgres:s3cret-pw@127.0.0.1:1/test',
     });
     const key = { appName: randomAppName(), userId: 'u1', sessionId: 's1' };
-    const error = await expectFerriteError(
-      lock.acquire(key, { mode: 'queue', holder }),
-      InternalError,
+    const error = await lock.acquire(key, { mode: 'queue', holder }).then(
+      () => undefined,
+      (failure: unknown) => failure as FerriteError,
     );
-    expect(error.message).toContain('127.0.0.1:1');
-    expect(error.message).not.toContain('s3cret-pw');
+    expect(FerriteError.isInstance(error) && [error.code, ERROR_STATUS[error.code]]).toEqual([
+      'unavailable',
+      503,
+    ]);
+    expect(error?.message).toContain('127.0.0.1:1');
+    expect(error?.message).not.toContain('s3cret-pw');
+    expect((error?.cause as { code?: unknown } | undefined)?.code).toBe('ECONNREFUSED');
     expect(lock.isBusy(key)).toBe(false);
-    await expectFerriteError(lock.interrupt(key), InternalError);
+    await expect(lock.interrupt(key)).rejects.toMatchObject({ code: 'unavailable' });
     await lock.close();
+  });
+
+  it('tells the holder unavailable when the connection holding its session is terminated', async () => {
+    const lock = node();
+    const key = { appName: randomAppName(), userId: 'u1', sessionId: 's1' };
+    let lost: FerriteError | undefined;
+    const lease = await lock.acquire(key, {
+      mode: 'queue',
+      holder: { interrupt() {}, lost: (error) => (lost = error) },
+    });
+    await adminQuery(
+      `SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = $1`,
+      [applicationNames.get(lock)],
+    );
+    while (lost === undefined) await new Promise((r) => setTimeout(r, 5));
+    expect(lost.code).toBe('unavailable');
+    expect(lost.message).toMatch(/lost its PostgreSQL lock at 127\.0\.0\.1:\d+/);
+    await lease.release();
+    // The lock works again at once on a fresh connection.
+    await (await lock.acquire(key, { mode: 'reject', holder })).release();
   });
 
   it('refuses a bad config and a bad key with InvalidArgumentError', async () => {

@@ -15,7 +15,13 @@ import {
   type SessionLockLease,
   type SessionRunLock,
 } from '@ferrite/core';
-import { endpointOf, redact, type StoreEndpoint } from './store-errors.js';
+import {
+  endpointOf,
+  isOutage,
+  redact,
+  storeUnavailable,
+  type StoreEndpoint,
+} from './store-errors.js';
 
 /** Settings of {@link PostgresSessionLock}. */
 export interface PostgresSessionLockConfig {
@@ -384,20 +390,26 @@ export class PostgresSessionLock implements SessionRunLock {
     return digest.readBigInt64BE(0).toString();
   }
 
+  /**
+   * A failure to reach the lock's server: `unavailable` (503) for an outage, `internal` for
+   * anything else (refused credentials, a failing statement).
+   */
   #unavailable(operation: string, error: unknown): FerriteError {
     const detail = redact(error instanceof Error ? error.message : String(error), this.#endpoint);
     const where = this.#endpoint.address ?? 'the configured server';
-    return new InternalError(
-      `PostgresSessionLock ${operation}: session lock unavailable at ${where}: ${detail}`,
-      { cause: error },
-    );
+    const message = `PostgresSessionLock ${operation}: session lock unavailable at ${where}: ${detail}`;
+    return isOutage(error)
+      ? storeUnavailable(message, error)
+      : new InternalError(message, { cause: error });
   }
 
+  /** The connection holding a session failed (the server went away): `unavailable`. */
   #lost(line: Line, error: Error): FerriteError {
     const detail = redact(error.message, this.#endpoint);
-    return new InternalError(
-      `Session '${line.name}' lost its PostgreSQL lock (the connection holding it failed: ${detail})`,
-      { cause: error },
+    const where = this.#endpoint.address ?? 'the configured server';
+    return storeUnavailable(
+      `Session '${line.name}' lost its PostgreSQL lock at ${where} (the connection holding it failed: ${detail})`,
+      error,
     );
   }
 }

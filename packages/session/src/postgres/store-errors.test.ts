@@ -1,4 +1,5 @@
 import {
+  ERROR_STATUS,
   FerriteError,
   InternalError,
   InvalidArgumentError,
@@ -10,6 +11,7 @@ import { TableNames } from './table-names.js';
 import {
   endpointOf,
   isConnectionError,
+  isOutage,
   isRetryable,
   redact,
   toStoreError,
@@ -84,11 +86,42 @@ describe('toStoreError', () => {
       message: 'connect ECONNREFUSED for postgres://app:Tr0ub4dor@db.internal:6543/x',
     });
     const error = toStoreError(refused, 'getSession', schema, endpoint);
-    expect(InternalError.isInstance(error)).toBe(true);
+    expect(error.code).toBe('unavailable');
     expect(error.message).toContain('getSession: cannot reach PostgreSQL at db.internal:6543');
     expect(error.message).not.toContain('Tr0ub4dor');
     expect(error.message).toContain('***');
     expect(error.cause).toBe(refused);
+  });
+
+  it('maps every kind of outage to unavailable (503) and keeps the cause; refused credentials stay internal', () => {
+    const outages = [
+      driverError({ code: 'ECONNREFUSED' }),
+      driverError({ code: 'ECONNRESET' }),
+      driverError({ code: '57P01', message: 'terminating connection due to administrator command' }),
+      driverError({ code: '57P03', message: 'the database system is starting up' }),
+      driverError({ code: '08006', message: 'connection failure' }),
+      driverError({ code: '08001' }),
+      new Error('Connection terminated unexpectedly'),
+      new Error('timeout exceeded when trying to connect'),
+    ];
+    for (const outage of outages) {
+      const error = toStoreError(outage, 'appendEvent', schema, endpoint);
+      expect([error.code, ERROR_STATUS[error.code]], outage.message).toEqual(['unavailable', 503]);
+      expect(error.cause).toBe(outage);
+      expect(error.message).toContain('cannot reach PostgreSQL at db.internal:6543');
+    }
+    for (const code of ['28P01', '28000', '3D000']) {
+      const error = toStoreError(driverError({ code }), 'getSession', schema, endpoint);
+      expect(InternalError.isInstance(error), code).toBe(true);
+      expect(error.message).toContain('PostgreSQL at db.internal:6543 refused the connection');
+    }
+    // A constraint violation or bad SQL is no outage.
+    expect(toStoreError(driverError({ code: '23503' }), 'x', schema, endpoint).code).toBe(
+      'internal',
+    );
+    expect(toStoreError(driverError({ code: '42601' }), 'x', schema, endpoint).code).toBe(
+      'internal',
+    );
   });
 
   it('prefers the address the socket error reports', () => {
@@ -141,6 +174,9 @@ describe('error classes', () => {
     expect(isConnectionError(driverError({ code: '57P01' }))).toBe(true);
     expect(isConnectionError(new Error('Connection terminated unexpectedly'))).toBe(true);
     expect(isConnectionError(driverError({ code: '23505' }))).toBe(false);
+    expect(isConnectionError(driverError({ code: '28P01' }))).toBe(true);
+    expect(isOutage(driverError({ code: '28P01' }))).toBe(false);
+    expect(isOutage(driverError({ code: '08003' }))).toBe(true);
     expect(isConnectionError(null)).toBe(false);
   });
 

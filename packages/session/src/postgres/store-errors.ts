@@ -14,7 +14,8 @@ export interface StoreEndpoint {
   secrets: string[];
 }
 
-const CONNECTION_CODES = new Set([
+/** Codes that mean the server is away or dropped the connection: try again later. */
+const OUTAGE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ENOTFOUND',
@@ -26,6 +27,10 @@ const CONNECTION_CODES = new Set([
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
+]);
+
+/** Codes of a connection the server refused for its settings: retrying does not help. */
+const REFUSED_CODES = new Set([
   '28000', // invalid_authorization_specification
   '28P01', // invalid_password
   '3D000', // invalid_catalog_name (no such database)
@@ -66,12 +71,25 @@ export function redact(message: string, endpoint: StoreEndpoint): string {
   return result;
 }
 
-/** True for errors that mean the server could not be reached or dropped the connection. */
+/**
+ * True for errors that mean the server could not be reached, dropped the connection or refused
+ * it (the client that saw one is never reused).
+ */
 export function isConnectionError(error: unknown): boolean {
+  if (isOutage(error)) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && REFUSED_CODES.has(code);
+}
+
+/**
+ * True for errors that mean the server is unavailable for now: unreachable (refused, reset,
+ * unknown host, timed out), shutting down or starting (`57P01`–`57P03`), a connection exception
+ * (`08xxx`), a connection that ended mid-call, or the pool's connect timeout.
+ */
+export function isOutage(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08')))
-    return true;
+  if (typeof code === 'string' && (OUTAGE_CODES.has(code) || code.startsWith('08'))) return true;
   const message = (error as { message?: unknown }).message;
   return (
     typeof message === 'string' &&
@@ -88,9 +106,18 @@ export function isRetryable(error: unknown): boolean {
 }
 
 /**
+ * The error of a PostgreSQL server that is away: code `unavailable` (HTTP 503, worth retrying
+ * later), the driver error as `cause`.
+ */
+export function storeUnavailable(message: string, cause: unknown): FerriteError {
+  return new FerriteError(message, { code: 'unavailable', cause });
+}
+
+/**
  * Turns a driver error into a {@link FerriteError} with the original as `cause`: a duplicate
  * session becomes `session.exists`, a duplicate event id or a value PostgreSQL cannot store
- * `invalid_argument`, the rest `internal` (naming host:port, never a password).
+ * `invalid_argument`, a server that is away `unavailable`, the rest `internal` (naming
+ * host:port, never a password).
  */
 export function toStoreError(
   error: unknown,
@@ -132,7 +159,11 @@ export function toStoreError(
   }
   if (isConnectionError(error)) {
     const where = connectionAddress(error) ?? endpoint.address ?? 'the configured server';
-    return new InternalError(`${operation}: cannot reach PostgreSQL at ${where}: ${detail}`, {
+    if (isOutage(error)) {
+      return storeUnavailable(`${operation}: cannot reach PostgreSQL at ${where}: ${detail}`, error);
+    }
+    // Wrong credentials or no such database: a setting to fix, not an outage to wait out.
+    return new InternalError(`${operation}: PostgreSQL at ${where} refused the connection: ${detail}`, {
       cause: error,
     });
   }
