@@ -1,5 +1,5 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,23 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The built command, as npm links it: `node packages/cli/dist/bin.js`. */
 export const BIN = join(ROOT, 'packages/cli/dist/bin.js');
+
+/**
+ * Brings packages/cli/dist (and what it uses) up to date with `tsc -b`, one build at a time
+ * across test files (a build writing dist while another process starts the bin would race).
+ * Type errors elsewhere in the tree do not stop tsc from writing the JavaScript.
+ */
+export function buildCli(): void {
+  spawnSync(
+    'flock',
+    ['/tmp/ferrite-cli-build.lock', join(ROOT, 'node_modules/.bin/tsc'), '-b', 'packages/cli'],
+    {
+      cwd: ROOT,
+      stdio: 'ignore',
+    },
+  );
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run pnpm exec tsc -b`);
+}
 
 /**
  * The user's agent module: an LlmAgent with an `add` tool, driven by a small deterministic

@@ -1,5 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +6,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Event, Session } from '@ferrite/core';
 import {
-  BIN,
+  buildCli,
   CALCULATOR_TS,
-  ROOT,
   TWO_APPS_MJS,
   makeProject,
   runCli,
@@ -26,15 +24,7 @@ function uniqueSchema(): string {
   return schema;
 }
 
-beforeAll(() => {
-  // The command under test is the built one: bring packages/cli/dist (and what it uses) up to date.
-  // Type errors elsewhere in the tree do not stop tsc from writing the JavaScript.
-  spawnSync(join(ROOT, 'node_modules/.bin/tsc'), ['-b', 'packages/cli'], {
-    cwd: ROOT,
-    stdio: 'ignore',
-  });
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run pnpm exec tsc -b`);
-}, 300_000);
+beforeAll(buildCli, 300_000);
 
 afterAll(async () => {
   const client = new pg.Client({ connectionString: DATABASE_URL });
