@@ -3,6 +3,7 @@
 // condition), so a start reads one file instead of resolving and compiling some 600 modules
 // (rxjs alone is ~300 CommonJS files). Type-checking stays with `tsc -b`; this only transpiles.
 import { build } from 'esbuild';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,27 @@ const rxjsEsm = {
   },
 };
 
+// A package that reads its own package.json beside its sources
+// (`createRequire(import.meta.url)('../../package.json')`) would look for it next to the bundle;
+// the bundle gets the package's name and version inlined instead.
+const PACKAGE_JSON_READ =
+  /createRequire\(import\.meta\.url\)\((['"])\.\.\/\.\.\/package\.json\1\)/g;
+const inlinePackageJson = {
+  name: 'inline-package-json',
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]packages[\\/][^\\/]+[\\/]src[\\/].*\.ts$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!PACKAGE_JSON_READ.test(source)) return undefined;
+      PACKAGE_JSON_READ.lastIndex = 0;
+      const manifest = JSON.parse(
+        await readFile(join(dirname(args.path), '../../package.json'), 'utf8'),
+      );
+      const inlined = JSON.stringify({ name: manifest.name, version: manifest.version });
+      return { contents: source.replace(PACKAGE_JSON_READ, `(${inlined})`), loader: 'ts' };
+    });
+  },
+};
+
 await build({
   entryPoints: [join(here, 'src/main.ts')],
   outfile: join(here, 'dist/quickstart.mjs'),
@@ -30,7 +52,7 @@ await build({
   format: 'esm',
   target: 'node20',
   conditions: ['@ferrite/source'],
-  plugins: [rxjsEsm],
+  plugins: [rxjsEsm, inlinePackageJson],
   // Bundled CommonJS packages (ajv) call require() for Node's built-ins; ESM has no require.
   banner: {
     js: "import { createRequire as __ferriteRequire } from 'node:module'; const require = __ferriteRequire(import.meta.url);",

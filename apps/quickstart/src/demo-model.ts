@@ -51,6 +51,13 @@ function decide(request: ModelRequest): Reply {
   const said = lastUserText(request.contents);
   const wantsNotes = /\b(note|notes|remember|jot|write down)\b/i.test(said);
   const conversion = parseConversion(said);
+  const arithmetic = parseArithmetic(said);
+  if (tools.has('calculate') && arithmetic) {
+    return { call: { name: 'calculate', args: { expression: arithmetic } } };
+  }
+  if (tools.has('calculator') && arithmetic) {
+    return { call: { name: 'calculator', args: { expression: arithmetic } } };
+  }
   if (tools.has('add_note') && wantsNotes) {
     const text = said
       .replace(/^.*?\b(remember|note|jot down|write down)\b[:\s-]*(that\s+|to\s+)?/i, '')
@@ -68,11 +75,13 @@ function decide(request: ModelRequest): Reply {
       return { call: { name: 'transfer_to_agent', args: { agent_name: 'notes_clerk' } } };
     if (conversion)
       return { call: { name: 'transfer_to_agent', args: { agent_name: 'converter' } } };
+    if (arithmetic)
+      return { call: { name: 'transfer_to_agent', args: { agent_name: 'front_desk' } } };
   }
   return {
     text:
       'I am the demo model (simple rules, no AI). Try "remember to buy oat milk", ' +
-      '"show my notes" or "convert 10 km to miles".',
+      '"show my notes", "convert 10 km to miles" or "what is 12 * (3 + 4)".',
   };
 }
 
@@ -119,6 +128,26 @@ function parseConversion(text: string): { value: number; from: string; to?: stri
   return { value: Number(match[1]), from, ...(to ? { to } : {}) };
 }
 
+/**
+ * The arithmetic expression in a message (numbers joined by + - * / with parentheses), or in the
+ * `expression` of a JSON message (what an agent used as a tool receives); undefined when none.
+ */
+function parseArithmetic(text: string): string | undefined {
+  let source = text;
+  if (text.trimStart().startsWith('{')) {
+    try {
+      const parsed = JSON.parse(text) as { expression?: unknown };
+      if (typeof parsed.expression === 'string') source = parsed.expression;
+    } catch {
+      // Not JSON: read the text itself.
+    }
+  }
+  const match = /[-(\d][\d\s.()+\-*/×x]*\d[\s)]*/.exec(source);
+  const expression = match?.[0].trim();
+  if (!expression || !/\d\s*[-+*/×x]\s*[-(\d]/.test(expression)) return undefined;
+  return expression;
+}
+
 function describeResult(name: string, response: Record<string, unknown>): string {
   if (typeof response.error === 'string') return `That did not work: ${response.error}`;
   switch (name) {
@@ -132,6 +161,10 @@ function describeResult(name: string, response: Record<string, unknown>): string
     }
     case 'convert_units':
       return `${String(response.value)} ${String(response.from)} is ${String(response.result)} ${String(response.to)}.`;
+    case 'calculate':
+      return `${String(response.expression)} = ${String(response.result)}.`;
+    case 'calculator':
+      return `The calculator says: ${String(response.result)}`;
     default:
       return `The tool ${name} answered ${JSON.stringify(response)}.`;
   }

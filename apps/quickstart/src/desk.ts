@@ -1,5 +1,6 @@
 import { LlmAgent, FunctionTool } from '@ferrite/agents';
 import type { Agent, Model } from '@ferrite/core';
+import { calculatorTool } from './calculator.js';
 
 const NOTES_KEY = 'user:notes';
 const NOTES_ARTIFACT = 'notes.md';
@@ -70,7 +71,8 @@ const convertUnits = new FunctionTool({
 
 /**
  * The quickstart's help desk: a `front_desk` router that hands notes to `notes_clerk` and
- * unit conversions to `converter`, all driven by `model`.
+ * unit conversions to `converter`, and asks the `calculator` specialist (an agent used as a
+ * tool) for arithmetic, all driven by `model`.
  */
 export function createDesk(model: Model): Agent {
   const notesClerk = new LlmAgent({
@@ -97,7 +99,9 @@ export function createDesk(model: Model): Agent {
     model,
     instruction:
       'You are the front desk. Transfer note-taking requests to notes_clerk and unit conversions ' +
-      'to converter. Otherwise answer briefly and say what the desk can do.',
+      'to converter. For arithmetic, call calculator and pass on its answer. Otherwise answer ' +
+      'briefly and say what the desk can do.',
+    tools: [calculatorTool(model)],
     subAgents: [notesClerk, converter],
   });
 }

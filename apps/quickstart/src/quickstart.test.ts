@@ -49,9 +49,9 @@ async function runQuickstart(input: string, env: Record<string, string>): Promis
 }
 
 describe('quickstart', () => {
-  it('answers piped lines offline with transfers and tool calls on the demo model', async () => {
+  it('answers piped lines offline with transfers, tool calls and an agent used as a tool on the demo model', async () => {
     const { code, stdout, stderr, files } = await runQuickstart(
-      'remember to water the plants\nconvert 10 km to miles\n',
+      'remember to water the plants\nconvert 10 km to miles\nwhat is 12 * (3 + 4)\n',
       {},
     );
     expect(code, stderr).toBe(0);
@@ -65,6 +65,14 @@ describe('quickstart', () => {
     expect(stdout).toContain('⇒ notes_clerk transfers to converter');
     expect(stdout).toContain('→ convert_units({"value":10,"from":"km","to":"mi"})');
     expect(stdout).toContain('[converter] 10 km is 6.21 mi.');
+    // Arithmetic goes back to the front desk, which asks the calculator agent (an agent used as a
+    // tool, taking its input schema's { expression }); the calculator runs its own tool.
+    expect(stdout).toContain('⇒ converter transfers to front_desk');
+    expect(stdout).toContain('→ calculator({"expression":"12 * (3 + 4)"})');
+    expect(stdout).toContain('→ calculate({"expression":"12 * (3 + 4)"})');
+    expect(stdout).toContain('[calculator] 12 * (3 + 4) = 84.');
+    expect(stdout).toContain('← calculator: {"result":"12 * (3 + 4) = 84."}');
+    expect(stdout).toContain('[front_desk] The calculator says: 12 * (3 + 4) = 84.');
     expect(files.some((file) => file.includes('notes.md'))).toBe(true);
   }, 120_000);
 
