@@ -180,7 +180,6 @@ export { validateAgentName } from './agent/validate-agent-name.js';
 export type { InvocationContext, StateView, ScopedArtifacts } from './agent/invocation-context.js';
 export type { CallbackContext } from './agent/callback-context.js';
 export { PRIVATE_BRANCH_KEY, isPrivateToBranch, isWithinBranch } from './agent/private-branch.js';
-export { PRIVATE_BRANCH_KEY, isPrivateToBranch, isWithinBranch } from './agent/private-branch.js';
 export type {
   Model,
   ModelRequest,
