@@ -79,18 +79,22 @@ afterAll(async () => {
 
 type Outcome = { kind: 'event' } | { kind: 'error'; code: unknown; message: unknown };
 
+/** The body of a run request of the quickstart app. */
+function runRequest(sessionId: string): Record<string, unknown> {
+  return {
+    appName: 'quickstart',
+    userId: 'u1',
+    sessionId,
+    newMessage: { role: 'user', parts: [{ text: 'hello' }] },
+  };
+}
+
 /** One POST /run_sse read to its end; what its last data frame was. */
 async function streamRun(sessionId: string): Promise<Outcome> {
   const response = await fetch(`${baseUrl}/run_sse`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      appName: 'quickstart',
-      userId: 'u1',
-      sessionId,
-      newMessage: { role: 'user', parts: [{ text: 'hello' }] },
-      streaming: true,
-    }),
+    body: JSON.stringify({ ...runRequest(sessionId), streaming: true }),
   });
   expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
   const text = await response.text();
@@ -199,6 +203,14 @@ describe('apps/server while its PostgreSQL restarts and stops', () => {
           await cluster.stopServer();
           const before = load.errors.length;
           await waitFor(() => load.errors.length >= before + CLIENTS, 'failed runs while down');
+          // Without streaming, a run while the database is down is answered 503: retry later.
+          const down = await fetch(`${baseUrl}/run`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(runRequest(`r${round}_plain`)),
+          });
+          expect(down.status).toBe(503);
+          expect(await down.json()).toEqual({ error: 'service unavailable', code: 'unavailable' });
           await cluster.startServer();
         }
         await load.stop();
@@ -208,8 +220,13 @@ describe('apps/server while its PostgreSQL restarts and stops', () => {
         expect(health.answers).toBeGreaterThan(answered);
         if (round % 2 === 1) expect(load.errors.length).toBeGreaterThan(0);
         for (const error of load.errors) {
-          // Driver details stay in the server's log; the client gets the typed frame.
-          expect(error).toEqual({ kind: 'error', code: 'internal', message: 'internal error' });
+          // An outage is `unavailable` (a client may retry); driver details and the database's
+          // address stay in the server's log, the client gets the typed frame.
+          expect(error).toEqual({
+            kind: 'error',
+            code: 'unavailable',
+            message: 'service unavailable',
+          });
         }
 
         // The database is back: every client's runs work again.

@@ -249,10 +249,13 @@ export function createHandler(options: HandlerOptions): FerriteHandler {
       return await match.route.action(context);
     } catch (error) {
       const response = errorResponse(error);
-      // A client that went away mid-request (its body read then fails) is no server failure.
-      if (response.status >= 500 && response.status !== 503 && !request.signal.aborted) {
-        settings.onError(toFerriteError(error), request);
-      }
+      // A client that went away mid-request (its body read then fails) is no server failure,
+      // nor is a 503 of the server's own (shutting down); a backend that could not be reached
+      // (a 503 with the driver's error as cause) is reported.
+      const ferrite = toFerriteError(error);
+      const reported =
+        response.status >= 500 && (response.status !== 503 || ferrite.cause !== undefined);
+      if (reported && !request.signal.aborted) settings.onError(ferrite, request);
       return response;
     }
   };

@@ -54,12 +54,19 @@ function boundedJson(value: unknown): unknown {
 }
 
 /**
- * The public `{ error, code }` of an error (internal failures do not leak their details); a
- * guardrail error adds `guardrailName` and, for a trip, `outputInfo` (when JSON-storable and
- * bounded).
+ * The public `{ error, code }` of an error (`internal` and `unavailable` failures do not leak
+ * their details); a guardrail error adds `guardrailName` and, for a trip, `outputInfo` (when
+ * JSON-storable and bounded).
  */
 export function errorBody(error: FerriteError): ErrorBody {
-  const message = error.code === 'internal' ? 'internal error' : error.message;
+  // Neither a failure of the server's own nor a backend it could not reach (whose message names
+  // the backend's address) tells the client more than its code.
+  const message =
+    error.code === 'internal'
+      ? 'internal error'
+      : error.code === 'unavailable'
+        ? 'service unavailable'
+        : error.message;
   const body: ErrorBody = { error: message, code: error.code };
   if (error.code.startsWith('guardrail.')) {
     const verdict = error as FerriteError & { guardrailName?: unknown; outputInfo?: unknown };
