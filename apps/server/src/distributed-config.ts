@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@ferrite/core';
 
 /** What the server reads for distributed runs (queued on Redis, run by workers). */
-export interface DistributedConfig {
+interface DistributedConfig {
   /** `REDIS_URL`: the queue and the run streams; setting it makes the server queue its runs. */
   redisUrl: string;
   /** `REDIS_KEY_PREFIX` (default `ferrite:`): every key of the queue, streams and locks. */

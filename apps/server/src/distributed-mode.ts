@@ -40,7 +40,7 @@ export async function queuedRunner(
 }
 
 /** Starts a worker that runs the queued runs with `runner`. */
-export async function startWorker(config: ServerConfig, runner: Runner): Promise<RunWorker> {
+async function startWorker(config: ServerConfig, runner: Runner): Promise<RunWorker> {
   const { RunWorker } = await import('@ferrite/distributed');
   const distributed = config.distributed!;
   const worker = new RunWorker({

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /** The Dev UI version the browser test runs against. */
-export const DEV_UI_VERSION = '2.0.0';
+const DEV_UI_VERSION = '2.0.0';
 
 const CACHE = fileURLToPath(
   new URL('../../../node_modules/.cache/ferrite-dev-ui/', import.meta.url),

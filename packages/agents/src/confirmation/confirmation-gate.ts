@@ -11,7 +11,7 @@ export const AWAITING_CONFIRMATION: unique symbol = Symbol('awaiting confirmatio
 export const AWAITING_NESTED: unique symbol = Symbol('awaiting a nested request');
 
 /** The hint shown when a tool requires confirmation and says nothing more. */
-export function defaultHint(toolName: string): string {
+function defaultHint(toolName: string): string {
   return `Please approve or reject the call of tool '${toolName}'.`;
 }
 

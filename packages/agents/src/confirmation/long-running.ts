@@ -8,7 +8,7 @@ import {
 } from '@ferrite/core';
 
 /** What a long-running tool's call does to its turn: the tool's own setting, else the run's. */
-export function longRunningModeOf(tool: Tool, context: InvocationContext): LongRunningMode {
+function longRunningModeOf(tool: Tool, context: InvocationContext): LongRunningMode {
   return tool.longRunning ?? context.runConfig.longRunning ?? 'pause';
 }
 

@@ -14,7 +14,7 @@ export interface ResolvedTools {
 }
 
 /** A tool as the model sees it. */
-export function declarationOf(tool: Tool): ToolDeclaration {
+function declarationOf(tool: Tool): ToolDeclaration {
   return {
     name: tool.name,
     description: tool.description,

@@ -155,7 +155,7 @@ export class ContainedFs {
 }
 
 /** The error every refused link gives: the store never follows links below its root. */
-export function linkError(root: string, path: string): InternalError {
+function linkError(root: string, path: string): InternalError {
   return new InternalError(
     `artifact store path ${describe(root, path)} is a symbolic link; FileArtifactService does not follow links inside rootDir`,
   );

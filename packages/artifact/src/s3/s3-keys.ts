@@ -10,7 +10,7 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 const VERSION_SEGMENT = /^(0|[1-9][0-9]{0,14})$/;
 const CLAIM_SEGMENT = /^(0|[1-9][0-9]{0,14})\.claim\.([0-9a-f-]{36})$/;
 /** Directory of the artifacts whose filename starts `user:`. */
-export const USER_SCOPE_DIR = 'user';
+const USER_SCOPE_DIR = 'user';
 
 /**
  * Encodes a filename as one key segment, reversibly: ASCII outside `[A-Za-z0-9._:'()*-]`

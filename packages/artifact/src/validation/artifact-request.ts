@@ -116,7 +116,7 @@ export function toStorableMetadata(
  * padding, and nothing else (Node's decoder would silently skip stray characters and store
  * different bytes); returns the bytes and their standard, padded base64.
  */
-export function decodeBase64(data: string): { bytes: Buffer; canonical: string } {
+function decodeBase64(data: string): { bytes: Buffer; canonical: string } {
   const bytes = Buffer.from(data, 'base64');
   if (encodesTo(bytes, data)) return { bytes, canonical: data };
   const canonical = bytes.toString('base64');

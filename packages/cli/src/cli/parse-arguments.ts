@@ -21,7 +21,7 @@ export type ParsedArguments =
 const COMMANDS: readonly CommandName[] = ['serve', 'chat', 'worker'];
 
 /** The settings a command reads. */
-export function settingsOf(command: CommandName): SettingKey[] {
+function settingsOf(command: CommandName): SettingKey[] {
   return SETTING_KEYS.filter((key) =>
     (SETTINGS[key].commands as readonly CommandName[]).includes(command),
   );

@@ -33,7 +33,7 @@ export interface SessionRunLockContractFactory {
 }
 
 /** A holder that counts what the lock told it. */
-export interface RecordingHolder {
+interface RecordingHolder {
   interrupts: number;
   lostWith: FerriteError | undefined;
   interrupt(): void;

@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
  * share a `{name}` hash tag. Waiter liveness keys (`<waiters><token>`) are derived in the script
  * from a prefix, so they live in the same slot.
  */
-export class LockScript {
+class LockScript {
   readonly #source: string;
   readonly #sha: string;
   readonly #keys: number;

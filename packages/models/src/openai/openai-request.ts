@@ -17,7 +17,7 @@ export type OpenAIMessage =
   | { role: 'tool'; tool_call_id: string; content: string };
 
 /** One element of a multi-part user message. */
-export type OpenAIContentPart =
+type OpenAIContentPart =
   | { type: 'text'; text: string }
   | { type: 'image_url'; image_url: { url: string } }
   | { type: 'input_audio'; input_audio: { data: string; format: string } }
@@ -155,7 +155,7 @@ function toUserPart(part: Part): OpenAIContentPart | undefined {
 }
 
 /** Drops the top-level `$schema` keyword, which some OpenAI-compatible servers reject. */
-export function withoutSchemaKeyword(schema: Record<string, unknown>): Record<string, unknown> {
+function withoutSchemaKeyword(schema: Record<string, unknown>): Record<string, unknown> {
   if (!('$schema' in schema)) return schema;
   const { $schema: _ignored, ...rest } = schema;
   return rest;

@@ -11,7 +11,7 @@ import { loadSession } from '../invocation/invocation-setup.js';
 import type { RunRequest, RunnerParts } from '../invocation/run-request.js';
 
 /** How a message that answers pending requests continues the paused invocation. */
-export interface ResumePlan {
+interface ResumePlan {
   /** The paused invocation's id: the resumed events carry it too. */
   invocationId: string;
   /** The agent that runs: the paused one, or the outermost workflow agent around it. */

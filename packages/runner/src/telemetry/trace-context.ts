@@ -32,7 +32,7 @@ export function extractTraceContext(carrier: TraceCarrier, into: Context = ROOT_
 }
 
 /** Checks a carrier given to a run: a plain object of at most 16 bounded string fields. */
-export function validateTraceCarrier(carrier: unknown): TraceCarrier {
+function validateTraceCarrier(carrier: unknown): TraceCarrier {
   if (typeof carrier !== 'object' || carrier === null || Array.isArray(carrier)) {
     throw new InvalidArgumentError('traceContext must be an object of strings');
   }

@@ -15,7 +15,7 @@ import { InMemoryArtifactService } from '@ferrite/artifact';
 import { InMemoryMemoryService } from '@ferrite/memory';
 import { InMemorySessionService } from '@ferrite/session';
 
-export { InMemoryArtifactService, InMemoryMemoryService, InMemorySessionService };
+export { InMemorySessionService };
 
 /** Options of {@link TestAgent}. */
 export interface TestAgentConfig {

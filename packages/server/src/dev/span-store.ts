@@ -20,7 +20,7 @@ export interface FinishedSpan {
 }
 
 /** A span event as the SDK keeps it. */
-export interface SpanEventLike {
+interface SpanEventLike {
   readonly name: string;
   readonly attributes?: Readonly<Record<string, unknown>> | undefined;
   readonly time: readonly [number, number];

@@ -6,7 +6,7 @@ import {
 } from '@ferrite/core';
 
 /** The codes of the HTTP layer's own failures; each has its status in core's `ERROR_STATUS`. */
-export const HTTP_ERROR_CODES = [
+const HTTP_ERROR_CODES = [
   'unauthorized',
   'forbidden',
   'user.forbidden',

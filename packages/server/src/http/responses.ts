@@ -11,7 +11,7 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
  * The HTTP status of a Ferrite error: core's exhaustive code → status table (SPEC §9), so a run
  * that fails on its own (a model, tool or guard error, a transfer to an unknown agent) is a 500.
  */
-export function httpStatusOf(error: FerriteError): number {
+function httpStatusOf(error: FerriteError): number {
   return statusOfCode(error.code);
 }
 
@@ -37,7 +37,7 @@ export interface ErrorBody {
 }
 
 /** Largest `outputInfo` (as UTF-8 JSON) an error body carries; a larger one is left out. */
-export const MAX_OUTPUT_INFO_BYTES = 4096;
+const MAX_OUTPUT_INFO_BYTES = 4096;
 
 /** The value as JSON-safe data when it serialises within the bound; undefined otherwise. */
 function boundedJson(value: unknown): unknown {

@@ -13,7 +13,7 @@ export function secondsOf(milliseconds: number): number {
 }
 
 /** Wire seconds as milliseconds, kept to the microsecond (Python's timestamps carry µs). */
-export function millisecondsOf(seconds: number): number {
+function millisecondsOf(seconds: number): number {
   return Math.round(seconds * 1_000_000) / 1000;
 }
 

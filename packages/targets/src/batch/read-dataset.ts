@@ -21,7 +21,7 @@ export interface DatasetRow {
 }
 
 /** The dataset format implied by a file name (`.jsonl`/`.ndjson` or `.csv`), or undefined. */
-export function datasetFormatOf(path: string): DatasetFormat | undefined {
+function datasetFormatOf(path: string): DatasetFormat | undefined {
   const extension = extname(path).toLowerCase();
   if (extension === '.jsonl' || extension === '.ndjson') return 'jsonl';
   if (extension === '.csv') return 'csv';

@@ -4,7 +4,7 @@ import { abortError } from './abort.js';
 import type { TargetReply } from './target-reply.js';
 
 /** Receives a target's messages during one exchange. */
-export interface MessageListener {
+interface MessageListener {
   /** One message as text; `where` names it in errors (`stdout line 3`, `message 2`). */
   message(text: string, where: string): void;
   /** The channel failed (exit, dropped connection, send error): the turn fails with `error`. */

@@ -11,7 +11,7 @@ import { observeTurn } from './observe-turn.js';
 import { TargetReply } from './target-reply.js';
 
 /** Default bound on one turn's reply, in characters. */
-export const DEFAULT_MAX_OUTPUT_CHARS = 4 * 1024 * 1024;
+const DEFAULT_MAX_OUTPUT_CHARS = 4 * 1024 * 1024;
 
 /** The settings every target agent takes. */
 export interface TargetAgentConfig {
@@ -97,7 +97,7 @@ function agentName(kind: string, name: unknown): string {
 }
 
 /** `value` when it is a positive integer, `fallback` when absent; InvalidArgumentError otherwise. */
-export function positiveInteger(
+function positiveInteger(
   value: number | undefined,
   fallback: number,
   key: string,

@@ -2,16 +2,16 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { it } from 'vitest';
 
 /** The variable that marks the processes a test starts; their own children inherit it. */
-export const PROCESS_MARK_VARIABLE = 'FERRITE_TEST_PROCESS_MARK';
+const PROCESS_MARK_VARIABLE = 'FERRITE_TEST_PROCESS_MARK';
 
 /** True where running processes can be listed with their environment (Linux `/proc`). */
-export const canListProcesses = existsSync('/proc/self/environ');
+const canListProcesses = existsSync('/proc/self/environ');
 
 /**
  * Pids of the running processes whose environment carries `mark`. A zombie (dead, not yet
  * reaped) has no environment left, so it counts as gone.
  */
-export function markedProcesses(mark: string): number[] {
+function markedProcesses(mark: string): number[] {
   const needle = `\0${PROCESS_MARK_VARIABLE}=${mark}\0`;
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {

@@ -1,4 +1,4 @@
-import { context, metrics, trace, type Attributes } from '@opentelemetry/api';
+import { context, metrics, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   BasicTracerProvider,
@@ -14,7 +14,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 
 /** A metric reader that collects on demand, for tests. */
-export class CollectingMetricReader extends MetricReader {
+class CollectingMetricReader extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}
   protected override async onShutdown(): Promise<void> {}
 }
@@ -78,9 +78,4 @@ export async function dataPoints(
       .filter((metric) => metric.descriptor.name === name)
       .flatMap((metric) => metric.dataPoints as DataPoint<number | Histogram>[]),
   );
-}
-
-/** A data point's attributes. */
-export function attributesOf(point: DataPoint<unknown>): Attributes {
-  return point.attributes;
 }
