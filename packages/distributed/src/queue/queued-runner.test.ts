@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { firstValueFrom, filter, take } from 'rxjs';
 import {
+  ERROR_STATUS,
   FerriteError,
   RunNotFoundError,
   userContent,
@@ -192,6 +193,36 @@ describe('QueuedRunner and RunWorker on the local Redis', () => {
       expect(abortedRuns.has('hold stuck')).toBe(true);
     } finally {
       await client.close();
+    }
+  });
+});
+
+describe('QueuedRunner when Redis cannot be reached', () => {
+  it('fails run and attach with unavailable (503), the connection error kept as cause', async () => {
+    const unreachable = new QueuedRunner({
+      appName: 'shop',
+      sessionService: new InMemorySessionService(),
+      redis: 'redis://127.0.0.1:1',
+      stream: { blockMs: 200 },
+    });
+    try {
+      const failures = [
+        await runToArray(unreachable.run('u1', 's-down', userContent('hi'))).catch(
+          (error: unknown) => error as FerriteError,
+        ),
+        await runToArray(unreachable.attach('u1', 's-down', randomUUID())).catch(
+          (error: unknown) => error as FerriteError,
+        ),
+      ];
+      for (const failure of failures) {
+        expect(FerriteError.isInstance(failure), (failure as Error).message).toBe(true);
+        const { code } = failure as FerriteError;
+        expect([code, ERROR_STATUS[code]]).toEqual(['unavailable', 503]);
+        expect((failure as FerriteError).message).toContain('Redis unavailable');
+        expect((failure as FerriteError).cause).toBeInstanceOf(Error);
+      }
+    } finally {
+      await unreachable.close();
     }
   });
 });

@@ -20,7 +20,12 @@ import {
   type SessionService,
 } from '@ferrite/core';
 import { injectTraceContext, type TraceCarrier } from '@ferrite/runner';
-import { bullConnection, commandClient, redisOptionsOf } from '../stream/redis-connection.js';
+import {
+  bullConnection,
+  commandClient,
+  redisFailure,
+  redisOptionsOf,
+} from '../stream/redis-connection.js';
 import { errorOfEnd, type RunMeta } from '../stream/run-stream-entry.js';
 import { RunStreams } from '../stream/run-streams.js';
 import { RUN_JOB, type RunJobData } from './run-job.js';
@@ -119,7 +124,7 @@ export class QueuedRunner {
   /**
    * Queues one invocation when subscribed and streams its events as the worker emits them.
    * Errors arrive as `FerriteError`s: the run's own, `run.worker_lost` (503) when its worker died
-   * or the queue lost it (never re-run), or `internal` when Redis cannot be reached.
+   * or the queue lost it (never re-run), or `unavailable` (503) when Redis cannot be reached.
    */
   run(
     userId: string,
@@ -259,7 +264,12 @@ export class QueuedRunner {
 
   async #enqueue(job: RunJobData): Promise<void> {
     const meta: RunMeta = { appName: job.appName, userId: job.userId, sessionId: job.sessionId };
-    if (!(await this.#streams.open(job.invocationId, meta))) {
+    const opened = await this.#streams
+      .open(job.invocationId, meta)
+      .catch((error: unknown) =>
+        Promise.reject(redisFailure('the run could not be queued', error)),
+      );
+    if (!opened) {
       throw new InvalidArgumentError(`a run with invocationId ${job.invocationId} exists`);
     }
     try {
@@ -271,9 +281,9 @@ export class QueuedRunner {
         removeOnFail: true,
       });
     } catch (error) {
-      const failure = new InternalError('the run could not be queued', { cause: error });
+      const failure = redisFailure('the run could not be queued', error);
       await this.#streams
-        .finish(job.invocationId, { type: 'error', code: 'internal', message: failure.message })
+        .finish(job.invocationId, { type: 'error', code: failure.code, message: failure.message })
         .catch(() => undefined);
       throw failure;
     }
@@ -288,7 +298,9 @@ export class QueuedRunner {
     validateName('userId', userId);
     validateName('sessionId', sessionId);
     validateName('invocationId', invocationId);
-    const meta = await this.#streams.meta(invocationId);
+    const meta = await this.#streams
+      .meta(invocationId)
+      .catch((error: unknown) => Promise.reject(redisFailure('the run cannot be found', error)));
     if (
       meta === undefined ||
       meta.appName !== this.appName ||
@@ -298,7 +310,9 @@ export class QueuedRunner {
       throw new RunNotFoundError(`no run ${invocationId} in session ${sessionId}`);
     }
     if (after === undefined) return undefined;
-    const position = await this.#streams.findEvent(invocationId, validateName('after', after));
+    const position = await this.#streams
+      .findEvent(invocationId, validateName('after', after))
+      .catch((error: unknown) => Promise.reject(redisFailure('the run cannot be found', error)));
     if (position === undefined) {
       throw new InvalidArgumentError(`event ${after} is not in the stream of run ${invocationId}`);
     }

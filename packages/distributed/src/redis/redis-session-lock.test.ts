@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { InternalError, type SessionRunLock } from '@ferrite/core';
-import { expectFerriteError, randomAppName, sessionRunLockContract } from '@ferrite/core/testing';
+import { ERROR_STATUS, FerriteError, InternalError, type SessionRunLock } from '@ferrite/core';
+import { randomAppName, sessionRunLockContract } from '@ferrite/core/testing';
 import { RedisSessionLock } from '../index.js';
 import { REDIS_URL, startPrivateRedis } from '../testing/private-redis.js';
 
@@ -73,12 +73,21 @@ describe('RedisSessionLock', () => {
     await lock.close();
   });
 
-  it('fails typed when Redis cannot be reached', async () => {
+  it('fails unavailable (503) when Redis cannot be reached, keeping the cause', async () => {
     const lock = new RedisSessionLock({ redis: 'redis://127.0.0.1:1', keyPrefix });
     const key = { appName: randomAppName(), userId: 'u1', sessionId: 's1' };
-    await expectFerriteError(lock.acquire(key, { mode: 'queue', holder }), InternalError);
+    const failure = await lock.acquire(key, { mode: 'queue', holder }).then(
+      () => undefined,
+      (error: unknown) => error as FerriteError,
+    );
+    expect(FerriteError.isInstance(failure) && [failure.code, ERROR_STATUS[failure.code]]).toEqual([
+      'unavailable',
+      503,
+    ]);
+    expect(failure?.message).toContain('RedisSessionLock acquire: Redis unavailable');
+    expect(failure?.cause).toBeInstanceOf(Error);
     expect(lock.isBusy(key)).toBe(false);
-    await expectFerriteError(lock.interrupt(key), InternalError);
+    await expect(lock.interrupt(key)).rejects.toMatchObject({ code: 'unavailable' });
     await lock.close();
   });
 

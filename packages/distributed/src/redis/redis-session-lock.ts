@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import {
-  FerriteError,
   InternalError,
   InvalidArgumentError,
   SessionBusyError,
@@ -9,11 +8,13 @@ import {
   validateAcquireOptions,
   validateName,
   type AcquireSessionLockOptions,
+  type FerriteError,
   type SessionLockHolder,
   type SessionLockKey,
   type SessionLockLease,
   type SessionRunLock,
 } from '@ferrite/core';
+import { redisFailure } from '../stream/redis-connection.js';
 import { ACQUIRE, INTERRUPT, LEAVE, RELEASE, RENEW } from './lock-scripts.js';
 
 /** Settings of {@link RedisSessionLock}. */
@@ -384,11 +385,7 @@ export class RedisSessionLock implements SessionRunLock {
   }
 
   #failure(operation: string, error: unknown): FerriteError {
-    if (FerriteError.isInstance(error)) return error;
-    const detail = error instanceof Error ? error.message : String(error);
-    return new InternalError(`RedisSessionLock ${operation}: Redis unavailable: ${detail}`, {
-      cause: error,
-    });
+    return redisFailure(`RedisSessionLock ${operation}`, error);
   }
 }
 

@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisOptions as BullRedisOptions } from 'bullmq';
-import { InvalidArgumentError } from '@ferrite/core';
+import { FerriteError, InternalError, InvalidArgumentError } from '@ferrite/core';
 
 /** Where a queue, a worker or a run stream finds Redis: a `redis://` URL or ioredis options. */
 export type RedisConnection = string | RedisOptions;
@@ -50,4 +50,26 @@ export function bullConnection(
   maxRetriesPerRequest: number | null,
 ): BullRedisOptions {
   return { ...options, maxRetriesPerRequest } as BullRedisOptions;
+}
+
+/** Replies of a Redis that is up but cannot serve now (loading, failing over, busy script). */
+const UNAVAILABLE_REPLY = /^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY)\b/;
+
+/**
+ * A failed Redis call as a Ferrite error, the original as `cause`: a Ferrite error passes
+ * through; a command Redis itself refused (a reply error such as `WRONGTYPE`) is `internal`;
+ * anything else means Redis could not be reached or cannot serve now (refused or closed
+ * connection, retries exhausted, `LOADING`, …): `unavailable` (503), so a client may retry.
+ */
+export function redisFailure(what: string, error: unknown): FerriteError {
+  if (FerriteError.isInstance(error)) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  const refused =
+    error instanceof Error && error.name === 'ReplyError' && !UNAVAILABLE_REPLY.test(detail);
+  return refused
+    ? new InternalError(`${what}: Redis refused the command: ${detail}`, { cause: error })
+    : new FerriteError(`${what}: Redis unavailable: ${detail}`, {
+        code: 'unavailable',
+        cause: error,
+      });
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { Observable } from 'rxjs';
-import { InternalError, toFerriteError, type Event } from '@ferrite/core';
+import { FerriteError, toFerriteError, type Event } from '@ferrite/core';
 import { BlockingPool } from './blocking-pool.js';
 import {
   decodeEntry,
@@ -185,7 +185,8 @@ export class RunStreams {
             failingSince ??= Date.now();
             if (Date.now() - failingSince > unreachableMs) {
               subscriber.error(
-                new InternalError(`the run's stream cannot be read: Redis is unreachable`, {
+                new FerriteError(`the run's stream cannot be read: Redis is unreachable`, {
+                  code: 'unavailable',
                   cause: error,
                 }),
               );
