@@ -7,7 +7,7 @@ import type { Subscription } from 'rxjs';
 import { EventPrinter } from './event-printer.js';
 import { askPendingConfirmations } from './pending-prompt.js';
 
-/** Options of {@link ConsoleRepl}. */
+/** Constructor input of {@link ConsoleRepl}. */
 export interface ConsoleReplConfig {
   /** Runs each message as a turn. */
   runner: Runner;
