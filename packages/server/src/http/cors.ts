@@ -6,7 +6,10 @@ export interface CorsOptions {
   origin: string | readonly string[] | ((origin: string) => boolean);
   /** Send `Access-Control-Allow-Credentials: true` (needs a concrete origin). */
   credentials?: boolean;
-  /** Request headers a browser may send (default: content-type, authorization, last-event-id). */
+  /**
+   * Request headers a browser may send (default: content-type, authorization, last-event-id,
+   * x-ferrite-detach).
+   */
   allowHeaders?: readonly string[];
   /** Seconds a browser may cache a preflight answer (default 600). */
   maxAge?: number;
@@ -14,13 +17,21 @@ export interface CorsOptions {
 
 const METHODS = 'GET, POST, PATCH, DELETE, OPTIONS';
 
+const ALLOW_HEADERS = ['content-type', 'authorization', 'last-event-id', 'x-ferrite-detach'];
+
+/**
+ * Answer headers a page may read: the next page's cursor of a listing, and the invocation id of
+ * a run (what a client needs to attach to a detached run).
+ */
+const EXPOSE_HEADERS = 'x-next-cursor, x-ferrite-invocation-id';
+
 /** The CORS headers for a request's `Origin`, or none when that origin is not allowed. */
 export function corsHeaders(options: CorsOptions, request: Request): Record<string, string> {
   const origin = request.headers.get('origin');
   if (!origin || !allowed(options.origin, origin)) return {};
   const headers: Record<string, string> = {
     'access-control-allow-origin': options.origin === '*' && !options.credentials ? '*' : origin,
-    'access-control-expose-headers': 'x-next-cursor',
+    'access-control-expose-headers': EXPOSE_HEADERS,
   };
   if (options.origin !== '*' || options.credentials) headers.vary = 'Origin';
   if (options.credentials) headers['access-control-allow-credentials'] = 'true';
@@ -32,9 +43,7 @@ export function preflightResponse(options: CorsOptions, request: Request): Respo
   const headers = corsHeaders(options, request);
   if (headers['access-control-allow-origin']) {
     headers['access-control-allow-methods'] = METHODS;
-    headers['access-control-allow-headers'] = (
-      options.allowHeaders ?? ['content-type', 'authorization', 'last-event-id']
-    ).join(', ');
+    headers['access-control-allow-headers'] = (options.allowHeaders ?? ALLOW_HEADERS).join(', ');
     headers['access-control-max-age'] = String(options.maxAge ?? 600);
   }
   return new Response(null, { status: 204, headers });
