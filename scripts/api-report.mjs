@@ -86,7 +86,9 @@ function checkPackage(packageFolder, update, shared) {
   const missingBuild = entries.filter((entry) => !existsSync(entry.declarations));
   if (missingBuild.length > 0) {
     for (const entry of missingBuild) {
-      log.push(`${name}: ${relative(root, entry.declarations)} is missing: run \`pnpm exec tsc -b\` first`);
+      log.push(
+        `${name}: ${relative(root, entry.declarations)} is missing: run \`pnpm exec tsc -b\` first`,
+      );
     }
     return { ok: false, log };
   }
@@ -130,8 +132,14 @@ function checkPackage(packageFolder, update, shared) {
         messageCallback(message) {
           message.handled = true;
           if (message.logLevel === 'verbose' || message.logLevel === 'none') return;
-          if (message.logLevel === 'info' && message.messageId !== 'console-api-report-copied' &&
-            message.messageId !== 'console-api-report-created') return;
+          // Says to copy a temporary file this script deletes; the summary says what to run.
+          if (message.messageId === 'console-api-report-not-copied') return;
+          if (
+            message.logLevel === 'info' &&
+            message.messageId !== 'console-api-report-copied' &&
+            message.messageId !== 'console-api-report-created'
+          )
+            return;
           const where = message.sourceFilePath
             ? ` (${relative(root, message.sourceFilePath)}:${message.sourceFileLine})`
             : '';
@@ -201,5 +209,7 @@ if (failed.length > 0) {
   );
   process.exitCode = 1;
 } else {
-  console.log(`API reports: ${folders.length} packages ${args.update ? 'updated' : 'match'} (${seconds} s)`);
+  console.log(
+    `API reports: ${folders.length} package(s) ${args.update ? 'updated' : 'match'} (${seconds} s)`,
+  );
 }

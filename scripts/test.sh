@@ -13,4 +13,6 @@ pnpm exec turbo run lint --output-logs=errors-only
 pnpm exec tsc -b
 # Needs the build: packs every package and lints each tarball (publint, attw, contents).
 node scripts/check-packages.mjs
+# Needs the build too: exports vs packages/*/etc/*.api.md (pnpm run api:update), then knip.
+node scripts/api-report.mjs && pnpm exec knip
 pnpm exec vitest run "$@"
