@@ -49,11 +49,7 @@ export {
 } from './confirmation/tool-confirmation.js';
 export {
   pendingRequestsOf,
-  resumptionOf,
   resumedAnswersFor,
-  readConfirmationAnswer,
-  isAnswerEvent,
-  jsonEqual,
   type PendingRequest,
   type PendingConfirmation,
   type PendingToolResult,
@@ -68,15 +64,12 @@ export {
 } from './confirmation/bind-answers.js';
 export {
   LONG_RUNNING_CONTINUE_KEY,
-  continuedCallIds,
   isPausingEvent,
   validateLongRunningMode,
   type LongRunningMode,
 } from './confirmation/long-running-mode.js';
 export {
   NESTED_CALL_KEY,
-  callersOf,
-  nestedCallerOf,
   pausedUnder,
   requestOwner,
   resumedNestedCallIds,
@@ -89,7 +82,6 @@ export { abortableDelay, type AbortableDelayOptions } from './async/abortable-de
 export {
   ObservableReader,
   observableToAsyncIterable,
-  DEFAULT_READER_HIGH_WATER_MARK,
   type ObservableReaderOptions,
 } from './async/observable-reader.js';
 export {
@@ -222,7 +214,6 @@ export {
 export { JsonLogger, type JsonLoggerConfig } from './telemetry/json-logger.js';
 export { pinoLogger, type PinoLike } from './telemetry/pino-logger.js';
 export {
-  resolveTracingConfig,
   type TracingConfig,
   type TracingMetadataValue,
 } from './telemetry/tracing-config.js';

@@ -14,7 +14,7 @@ export interface ObservableReaderOptions {
 }
 
 /** The default {@link ObservableReaderOptions.highWaterMark}. */
-export const DEFAULT_READER_HIGH_WATER_MARK = 10_000;
+const DEFAULT_READER_HIGH_WATER_MARK = 10_000;
 
 type End = { error: false } | { error: true; reason: unknown };
 

@@ -31,7 +31,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** The caller recorded on a nested run's user event, if the event starts one. */
-export function nestedCallerOf(event: Event): NestedCaller | undefined {
+function nestedCallerOf(event: Event): NestedCaller | undefined {
   if (event.author !== 'user' || event.branch === undefined) return undefined;
   const value = event.customMetadata?.[NESTED_CALL_KEY];
   if (!isRecord(value) || typeof value.author !== 'string') return undefined;
@@ -59,7 +59,7 @@ function callerOfBranch(events: readonly Event[], branch: string): NestedCaller 
  * The tool calls a request waits inside, innermost first: empty for a request of an agent that
  * does not run nested; one caller for an agent used as a tool; more for deeper nesting.
  */
-export function callersOf(
+function callersOf(
   events: readonly Event[],
   request: Pick<PendingRequest, 'branch'>,
 ): NestedCaller[] {

@@ -67,7 +67,7 @@ export interface Resumption {
 }
 
 /** True when a user message answers requests (it holds function responses). */
-export function isAnswerEvent(event: Pick<Event, 'content'>): boolean {
+function isAnswerEvent(event: Pick<Event, 'content'>): boolean {
   return event.content?.parts.some((part) => part.functionResponse !== undefined) ?? false;
 }
 
