@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { REQUEST_CONFIRMATION_FUNCTION_CALL_NAME, type Event } from '@ferrite/core';
 import { ScriptedModel } from '@ferrite/core/testing';
-import { FunctionTool, LlmAgent } from '@ferrite/agents';
+import { AgentTool, FunctionTool, LlmAgent } from '@ferrite/agents';
 import { Runner } from '@ferrite/runner';
 import { InMemorySessionService } from '@ferrite/session';
 import { createHandler, serve } from '@ferrite/server';
@@ -163,6 +163,108 @@ describe('confirmation over HTTP, as the ADK Dev UI does it', () => {
     expect(answered.every((event) => event.invocationId === request.invocationId)).toBe(true);
     expect(
       await (await fetch(`${base}/apps/payments/users/ada/sessions/${session.id}/pending`)).json(),
+    ).toEqual([]);
+  });
+
+  it("streams a request made by an agent used as a tool, lists it, and the Dev UI's answer resumes the caller", async () => {
+    const nestedPaid: unknown[] = [];
+    const cashier = new LlmAgent({
+      name: 'cashier',
+      description: 'Makes payments',
+      model: new ScriptedModel([
+        {
+          content: {
+            role: 'model',
+            parts: [{ functionCall: { id: 'pay-2', name: 'pay', args: { amount: 9, to: 'bob' } } }],
+          },
+        },
+        'Paid 9 to bob.',
+      ]),
+      tools: [
+        new FunctionTool({
+          name: 'pay',
+          description: 'Pays an amount to a payee',
+          parameters: z.object({ amount: z.number(), to: z.string() }),
+          requireConfirmation: true,
+          execute: (args) => {
+            nestedPaid.push(args);
+            return { paid: args.amount };
+          },
+        }),
+      ],
+    });
+    const desk = new LlmAgent({
+      name: 'desk',
+      model: new ScriptedModel([
+        {
+          content: {
+            role: 'model',
+            parts: [
+              { functionCall: { id: 'ask-2', name: 'cashier', args: { request: 'pay bob 9' } } },
+            ],
+          },
+        },
+        'Done: the cashier paid bob.',
+      ]),
+      tools: [new AgentTool({ agent: cashier })],
+    });
+    const runner = new Runner({
+      appName: 'desk',
+      agent: desk,
+      sessionService: new InMemorySessionService(),
+    });
+    await using server = await serve({ handler: createHandler({ apps: runner }), port: 0 });
+    const base = server.url;
+    const session = (await (await post(`${base}/apps/desk/users/ada/sessions`, {})).json()) as {
+      id: string;
+    };
+    const run = { appName: 'desk', userId: 'ada', sessionId: session.id, streaming: false };
+    const first = frames(
+      await (
+        await post(`${base}/run_sse`, {
+          ...run,
+          newMessage: { role: 'user', parts: [{ text: 'pay bob 9' }] },
+        })
+      ).text(),
+    ) as unknown as Event[];
+    const request = first.at(-1)!;
+    const call = request.content!.parts[0]!.functionCall!;
+    expect(call.name).toBe(REQUEST_CONFIRMATION_FUNCTION_CALL_NAME);
+    expect(request.longRunningToolIds).toEqual([call.id]);
+    expect([request.author, request.branch]).toEqual(['cashier', 'desk.cashier']);
+    const pending = (await (
+      await fetch(`${base}/apps/desk/users/ada/sessions/${session.id}/pending`)
+    ).json()) as Record<string, unknown>[];
+    expect(pending).toEqual([
+      expect.objectContaining({ kind: 'confirmation', id: call.id, author: 'cashier' }),
+    ]);
+    expect(nestedPaid).toEqual([]);
+    const answered = frames(
+      await (
+        await post(`${base}/run_sse`, {
+          ...run,
+          newMessage: {
+            role: 'user',
+            parts: [
+              {
+                functionResponse: {
+                  id: call.id,
+                  name: call.name,
+                  response: { confirmed: true, payload: { amount: 9, to: 'bob' } },
+                },
+              },
+            ],
+          },
+          stateDelta: null,
+          functionCallEventId: request.id,
+        })
+      ).text(),
+    ) as unknown as Event[];
+    expect(nestedPaid).toEqual([{ amount: 9, to: 'bob' }]);
+    expect(answered.at(-1)!.content!.parts[0]!.text).toBe('Done: the cashier paid bob.');
+    expect(answered.every((event) => event.invocationId === request.invocationId)).toBe(true);
+    expect(
+      await (await fetch(`${base}/apps/desk/users/ada/sessions/${session.id}/pending`)).json(),
     ).toEqual([]);
   });
 });
