@@ -12,6 +12,7 @@ import { POSTGRES_URL, dropSchema, randomSchema, requirePostgres } from '@ferrit
 import { QueuedRunner, RunWorker } from '../index.js';
 import { REDIS_URL } from '../testing/private-redis.js';
 import { testAgent } from './fixtures/test-agent.js';
+import { LOOKUP_CALL_ID, toolAgent } from './fixtures/tool-agent.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/worker-process.ts', import.meta.url));
@@ -140,5 +141,96 @@ describe('a worker process that dies mid-run (SIGKILL)', () => {
     await expect(runToArray(front.attach('u1', 's-lost', invocationId))).rejects.toSatisfy(
       (error) => WorkerLostError.isInstance(error),
     );
+  });
+
+  it('after a death with a tool call in flight, the next run on another worker tells the model the call was cancelled, and completes', async () => {
+    // Own queue (key prefix) and app: the first case's survivor serves only app shop.
+    const prefix = `${keyPrefix}desk:`;
+    const desk = new QueuedRunner({
+      appName: 'desk',
+      sessionService,
+      redis: REDIS_URL,
+      keyPrefix: prefix,
+      stream: { blockMs: 200 },
+    });
+    let deskChild: ChildProcess | undefined;
+    let next: RunWorker | undefined;
+    try {
+      deskChild = await startWorkerProcess({
+        APP: 'desk',
+        DATABASE_URL: POSTGRES_URL,
+        DATABASE_SCHEMA: schema,
+        LOCK_NAMESPACE: namespace,
+        REDIS_URL,
+        KEY_PREFIX: prefix,
+        LOCK_DURATION_MS: String(timing.lockDurationMs),
+        STALLED_INTERVAL_MS: String(timing.stalledIntervalMs),
+      });
+      const invocationId = randomUUID();
+      const cut = runToArray(
+        desk.run('u1', 's-tool', userContent('find kettles'), { invocationId }),
+      ).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      // The model's call is stored; the tool is running (it never returns) when the worker dies.
+      const call = await firstValueFrom(
+        desk.attach('u1', 's-tool', invocationId).pipe(
+          filter((event) => event.content?.parts.some((part) => part.functionCall) === true),
+          take(1),
+        ),
+      );
+      expect(call.content?.parts[0]?.functionCall?.id).toBe(LOOKUP_CALL_ID);
+      deskChild.kill('SIGKILL');
+
+      // Another worker, whose model records what it is sent.
+      const { agent, model } = toolAgent(['Sorry, the lookup did not finish. Try again?']);
+      const runner = new Runner({ appName: 'desk', agent, sessionService, sessionLock });
+      next = new RunWorker({ runners: [runner], redis: REDIS_URL, keyPrefix: prefix, ...timing });
+      expect(WorkerLostError.isInstance(await cut)).toBe(true);
+
+      const stored = (await sessionService.getSession({
+        appName: 'desk',
+        userId: 'u1',
+        sessionId: 's-tool',
+      }))!.events;
+      // The cut turn stored the call and no response.
+      expect(stored.flatMap((event) => event.content?.parts ?? [])).toEqual([
+        { text: 'find kettles' },
+        expect.objectContaining({ functionCall: expect.objectContaining({ id: LOOKUP_CALL_ID }) }),
+      ]);
+
+      const events = await runToArray(desk.run('u1', 's-tool', userContent('any news?')));
+      expect(events.map(textOf)).toContain('Sorry, the lookup did not finish. Try again?');
+      expect(model.requests).toHaveLength(1);
+      const history = model.requests[0]!.contents.map((content) => ({
+        role: content.role,
+        parts: content.parts.map((part) =>
+          part.text !== undefined
+            ? { text: part.text }
+            : part.functionCall
+              ? { call: part.functionCall.id }
+              : { response: part.functionResponse?.id, body: part.functionResponse?.response },
+        ),
+      }));
+      expect(history).toEqual([
+        { role: 'user', parts: [{ text: 'find kettles' }] },
+        { role: 'model', parts: [{ call: LOOKUP_CALL_ID }] },
+        {
+          role: 'user',
+          parts: [
+            {
+              response: LOOKUP_CALL_ID,
+              body: { error: expect.stringContaining('cancelled') },
+            },
+          ],
+        },
+        { role: 'user', parts: [{ text: 'any news?' }] },
+      ]);
+    } finally {
+      deskChild?.kill('SIGKILL');
+      await next?.close();
+      await desk.close();
+    }
   });
 });
