@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import {
   createEvent,
+  FerriteError,
   InternalError,
   InvalidArgumentError,
   SessionExistsError,
@@ -298,26 +299,30 @@ describe('pool ownership', () => {
 });
 
 describe('connection failures', () => {
-  it('names host:port, never the password, and keeps the cause', async () => {
+  it('is unavailable (503), names host:port, never the password, and keeps the cause', async () => {
     const port = await closedPort();
     const password = 'Sup3r-Secret-Pw';
     const service = new PostgresSessionService({
       connectionString: `postgres://postgres:${password}@127.0.0.1:${port}/test`,
       schema: randomSchema(),
     });
-    try {
-      const error = await expectFerriteError(
-        service.createSession({ appName: 'a', userId: 'u' }),
-        InternalError,
+    const unavailable = async (call: Promise<unknown>): Promise<FerriteError> => {
+      const error = await call.then(
+        () => undefined,
+        (failure: unknown) => failure,
       );
+      expect(FerriteError.isInstance(error) && error.code, String(error)).toBe('unavailable');
+      return error as FerriteError;
+    };
+    try {
+      const error = await unavailable(service.createSession({ appName: 'a', userId: 'u' }));
       expect(error.message).toContain(`127.0.0.1:${port}`);
       expect(error.message).not.toContain(password);
       expect(JSON.stringify(error)).not.toContain(password);
       expect(error.cause).toBeDefined();
       // Still failing cleanly on the next call (the migration is retried, not cached).
-      const again = await expectFerriteError(
+      const again = await unavailable(
         service.getSession({ appName: 'a', userId: 'u', sessionId: 's' }),
-        InternalError,
       );
       expect(again.message).not.toContain(password);
     } finally {
