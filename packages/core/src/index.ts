@@ -39,6 +39,7 @@ export {
 export { toFerriteError, isAbortError } from './errors/to-ferrite-error.js';
 export { ConfirmationMismatchError } from './errors/confirmation-mismatch-error.js';
 export { WorkerLostError } from './errors/worker-lost-error.js';
+export { UnavailableError } from './errors/unavailable-error.js';
 export { RunNotFoundError } from './errors/run-not-found-error.js';
 export {
   REQUEST_CONFIRMATION_FUNCTION_CALL_NAME,

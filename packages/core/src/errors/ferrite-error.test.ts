@@ -87,6 +87,7 @@ describe('error codes', () => {
       core.ToolCallError,
       core.TargetError,
       core.InternalError,
+      core.UnavailableError,
     ];
     for (const errorClass of classes) expect(core.isFerriteErrorCode(errorClass.code)).toBe(true);
     expect(
@@ -110,6 +111,7 @@ describe('error codes', () => {
       'tool.error': 500,
       'target.error': 500,
       internal: 500,
+      unavailable: 503,
     });
     // A code this copy does not know (a newer copy's) is a server failure, never the client's.
     expect(statusOfCode('run.from_the_future')).toBe(500);

@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisOptions as BullRedisOptions } from 'bullmq';
-import { FerriteError, InternalError, InvalidArgumentError } from '@ferrite/core';
+import { FerriteError, InternalError, InvalidArgumentError, UnavailableError } from '@ferrite/core';
 
 /** Where a queue, a worker or a run stream finds Redis: a `redis://` URL or ioredis options. */
 export type RedisConnection = string | RedisOptions;
@@ -68,8 +68,5 @@ export function redisFailure(what: string, error: unknown): FerriteError {
     error instanceof Error && error.name === 'ReplyError' && !UNAVAILABLE_REPLY.test(detail);
   return refused
     ? new InternalError(`${what}: Redis refused the command: ${detail}`, { cause: error })
-    : new FerriteError(`${what}: Redis unavailable: ${detail}`, {
-        code: 'unavailable',
-        cause: error,
-      });
+    : new UnavailableError(`${what}: Redis unavailable: ${detail}`, { cause: error });
 }

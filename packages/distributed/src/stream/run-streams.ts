@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { Observable } from 'rxjs';
-import { FerriteError, toFerriteError, type Event } from '@ferrite/core';
+import { UnavailableError, toFerriteError, type Event } from '@ferrite/core';
 import { BlockingPool } from './blocking-pool.js';
 import {
   decodeEntry,
@@ -185,8 +185,7 @@ export class RunStreams {
             failingSince ??= Date.now();
             if (Date.now() - failingSince > unreachableMs) {
               subscriber.error(
-                new FerriteError(`the run's stream cannot be read: Redis is unreachable`, {
-                  code: 'unavailable',
+                new UnavailableError(`the run's stream cannot be read: Redis is unreachable`, {
                   cause: error,
                 }),
               );

@@ -5,6 +5,7 @@ import {
   InvalidArgumentError,
   SessionExistsError,
   SessionNotFoundError,
+  UnavailableError,
 } from '@ferrite/core';
 import { describe, expect, it } from 'vitest';
 import { TableNames } from './table-names.js';
@@ -97,7 +98,10 @@ describe('toStoreError', () => {
     const outages = [
       driverError({ code: 'ECONNREFUSED' }),
       driverError({ code: 'ECONNRESET' }),
-      driverError({ code: '57P01', message: 'terminating connection due to administrator command' }),
+      driverError({
+        code: '57P01',
+        message: 'terminating connection due to administrator command',
+      }),
       driverError({ code: '57P03', message: 'the database system is starting up' }),
       driverError({ code: '08006', message: 'connection failure' }),
       driverError({ code: '08001' }),
@@ -107,6 +111,7 @@ describe('toStoreError', () => {
     for (const outage of outages) {
       const error = toStoreError(outage, 'appendEvent', schema, endpoint);
       expect([error.code, ERROR_STATUS[error.code]], outage.message).toEqual(['unavailable', 503]);
+      expect(UnavailableError.isInstance(error)).toBe(true);
       expect(error.cause).toBe(outage);
       expect(error.message).toContain('cannot reach PostgreSQL at db.internal:6543');
     }

@@ -3,6 +3,7 @@ import {
   InternalError,
   InvalidArgumentError,
   SessionExistsError,
+  UnavailableError,
 } from '@ferrite/core';
 import type { TableNames } from './table-names.js';
 
@@ -110,7 +111,7 @@ export function isRetryable(error: unknown): boolean {
  * later), the driver error as `cause`.
  */
 export function storeUnavailable(message: string, cause: unknown): FerriteError {
-  return new FerriteError(message, { code: 'unavailable', cause });
+  return new UnavailableError(message, { cause });
 }
 
 /**
@@ -160,12 +161,18 @@ export function toStoreError(
   if (isConnectionError(error)) {
     const where = connectionAddress(error) ?? endpoint.address ?? 'the configured server';
     if (isOutage(error)) {
-      return storeUnavailable(`${operation}: cannot reach PostgreSQL at ${where}: ${detail}`, error);
+      return storeUnavailable(
+        `${operation}: cannot reach PostgreSQL at ${where}: ${detail}`,
+        error,
+      );
     }
     // Wrong credentials or no such database: a setting to fix, not an outage to wait out.
-    return new InternalError(`${operation}: PostgreSQL at ${where} refused the connection: ${detail}`, {
-      cause: error,
-    });
+    return new InternalError(
+      `${operation}: PostgreSQL at ${where} refused the connection: ${detail}`,
+      {
+        cause: error,
+      },
+    );
   }
   // Undefined table, schema or function: the schema was never migrated, or is older than this code.
   if (code === '42P01' || code === '3F000' || code === '42883') {
