@@ -5,10 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { S3ArtifactService } from '@ferrite/artifact/s3';
+import { openBackends, readSettings } from '@ferrite/cli';
 import { InvalidArgumentError } from '@ferrite/core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { readConfig } from './config.js';
-import { createServices } from './services.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -81,11 +80,16 @@ describe('apps/server and its S3 artifact store', () => {
       ['claim', 'claim'],
       ['conditional-write', 'conditional-write'],
     ] as const) {
-      const config = readConfig(
+      const config = readSettings(
+        'serve',
+        {},
         s3Env('desk-artifacts', setting ? { S3_VERSION_ALLOCATION: setting } : {}),
       );
-      expect(config.s3?.versionAllocation).toBe(setting ?? 'auto');
-      const services = await createServices(config);
+      expect(config.artifacts).toMatchObject({
+        kind: 's3',
+        versionAllocation: setting ?? 'auto',
+      });
+      const services = await openBackends(config, ROOT);
       try {
         const artifacts = services.artifactService as S3ArtifactService;
         expect(await artifacts.versionAllocation()).toBe(expected);
@@ -96,7 +100,9 @@ describe('apps/server and its S3 artifact store', () => {
   });
 
   it('refuses an unknown S3_VERSION_ALLOCATION, naming the variable', () => {
-    expect(() => readConfig(s3Env('desk-artifacts', { S3_VERSION_ALLOCATION: 'fast' }))).toThrow(
+    expect(() =>
+      readSettings('serve', {}, s3Env('desk-artifacts', { S3_VERSION_ALLOCATION: 'fast' })),
+    ).toThrow(
       expect.objectContaining({
         code: InvalidArgumentError.code,
         message: expect.stringContaining('S3_VERSION_ALLOCATION must be one of') as string,

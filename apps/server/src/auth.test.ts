@@ -12,7 +12,7 @@ import { createEvent, type Agent, type Session } from '@ferrite/core';
 import { Runner } from '@ferrite/runner';
 import { createHandler, serve, type RunningServer } from '@ferrite/server';
 import { InMemorySessionService } from '@ferrite/session';
-import { createAuthorizer, readAuthConfig } from './auth.js';
+import { createAuthorizer, readAuthConfig } from '@ferrite/cli';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { readConfig } from './config.js';
+import { readSettings } from '@ferrite/cli';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -53,11 +53,12 @@ function start(env: Record<string, string>, cwd = ROOT) {
 
 describe('server app: the Dev UI', () => {
   it('reads DEV_UI and DEV_UI_DIR', () => {
-    expect(readConfig({}).devUi).toBeUndefined();
-    expect(readConfig({ DEV_UI: 'true' }).devUi).toEqual({ dir: undefined });
-    expect(readConfig({ DEV_UI_DIR: '/ui' }).devUi).toEqual({ dir: '/ui' });
-    expect(readConfig({ DEV_UI: 'false', DEV_UI_DIR: '/ui' }).devUi).toBeUndefined();
-    expect(() => readConfig({ DEV_UI: 'yes' })).toThrow(/DEV_UI must be true or false/);
+    const read = (env: NodeJS.ProcessEnv) => readSettings('serve', {}, env);
+    expect(read({}).devUi).toBeUndefined();
+    expect(read({ DEV_UI: 'true' }).devUi).toEqual({ dir: undefined });
+    expect(read({ DEV_UI_DIR: '/ui' }).devUi).toEqual({ dir: '/ui' });
+    expect(read({ DEV_UI: 'false', DEV_UI_DIR: '/ui' }).devUi).toBeUndefined();
+    expect(() => read({ DEV_UI: 'yes' })).toThrow(/DEV_UI must be true or false/);
   });
 
   it('serves the UI and traces every run into the Traces tab with real durations', async () => {

@@ -3,7 +3,13 @@
  * run it with agents of their own.
  */
 export { runCli, type RunCliOptions } from './cli/run-cli.js';
-export { parseArguments, usage, type ParsedArguments } from './cli/parse-arguments.js';
+export { exitProcess } from './cli/exit-process.js';
+export {
+  parseArguments,
+  usage,
+  type ParsedArguments,
+  type ParseArgumentsOptions,
+} from './cli/parse-arguments.js';
 export { readSettings, ConfigurationError, type CliSettings } from './config/read-settings.js';
 export {
   SETTINGS,

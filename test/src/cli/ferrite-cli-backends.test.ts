@@ -55,7 +55,7 @@ describe('ferrite serve --redis with ferrite worker', () => {
     };
     try {
       await using worker = startCli(['worker', 'agent.ts'], project.dir, shared);
-      await worker.waitFor(/ferrite worker running apps calculator/);
+      await worker.waitFor(/ferrite worker ready \(app: calculator; concurrency \d+\)/);
       await using server = startCli(['serve', 'agent.ts', '--port', '0'], project.dir, shared);
       const url = (await server.waitFor(/listening on (http:\/\/\S+)\napp: .*\n/))[1]!;
       expect(server.output()).toContain('runs: queued on Redis');

@@ -62,7 +62,7 @@ export async function openQueueBackends(
   const sessionLock = new PostgresSessionLock({
     connectionString: sessions.connectionString,
     namespace,
-    maxConnections: (settings.workerConcurrency ?? 8) + 2,
+    maxConnections: settings.workerConcurrency + 2,
     applicationName: `ferrite-${role}-${namespace}`.slice(0, 63),
   });
   return {

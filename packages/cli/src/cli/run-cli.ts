@@ -23,12 +23,18 @@ export interface RunCliOptions {
   defaultAppName?: string;
   /** The program name of the help text (default `ferrite`). */
   programName?: string;
+  /**
+   * The command when the command line names none and `FERRITE_MODE` is unset (default: print
+   * the help). A program serving its own agents sets `'serve'`.
+   */
+  defaultCommand?: 'serve' | 'worker';
 }
 
 /**
  * Runs `ferrite serve|chat|worker <module> [flags]` and resolves with the exit code: 0 done,
  * 1 a failure while running, 2 a bad command line, setting, module or start-up check. Messages
- * go to stderr and name the setting at fault; secrets are never printed.
+ * go to stderr and name the setting at fault; secrets are never printed. With no command on the
+ * command line, `FERRITE_MODE` (`serve` or `worker`) names it, else `defaultCommand`.
  *
  * @example
  * ```ts
@@ -47,7 +53,11 @@ export async function runCli(
     cwd: options.io?.cwd ?? process.cwd(),
   };
   const program = options.programName ?? 'ferrite';
-  const parsed = parseArguments(argv);
+  const env = options.env ?? process.env;
+  const parsed = parseArguments(argv, {
+    env,
+    ...(options.defaultCommand ? { defaultCommand: options.defaultCommand } : {}),
+  });
   if (parsed.kind === 'help') {
     io.stdout.write(`${usage(program, parsed.command)}\n`);
     return 0;
@@ -59,8 +69,13 @@ export async function runCli(
   let settings: CliSettings;
   let apps: AppAgents;
   try {
-    settings = readSettings(parsed.command, parsed.flags, options.env ?? process.env);
+    settings = readSettings(parsed.command, parsed.flags, env);
     if (options.apps !== undefined) {
+      if (parsed.module !== undefined) {
+        throw new InvalidArgumentError(
+          `${program} runs its own agents and takes no module, got ${parsed.module}`,
+        );
+      }
       apps = appsOf(
         { default: options.apps },
         'the apps given',

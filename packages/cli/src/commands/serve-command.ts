@@ -1,4 +1,10 @@
-import { createHandler, serve, type RunningServer, type ServedRunner } from '@ferrite/server';
+import {
+  DEV_UI_PATH,
+  createHandler,
+  serve,
+  type RunningServer,
+  type ServedRunner,
+} from '@ferrite/server';
 import { describeAuth } from '../auth/auth-config.js';
 import { createAuthorizer } from '../auth/create-authorizer.js';
 import { openBackends, type Backends } from '../backends/open-backends.js';
@@ -7,6 +13,7 @@ import type { CliSettings } from '../config/read-settings.js';
 import type { AppAgents } from '../load/load-apps.js';
 import { describeSettings, localRunners, runConfigOf } from './app-runners.js';
 import { nextStopSignal, type CommandIo } from './command-io.js';
+import { setUpDevUi } from './dev-ui.js';
 
 /**
  * `ferrite serve`: the HTTP API over the apps on the configured backends, checked first. With
@@ -22,6 +29,8 @@ export async function serveCommand(
   // Listening for the signal from the start: one that arrives while the backends are checked,
   // or right as the address is printed, stops the process cleanly instead of killing it.
   const stopSignal = nextStopSignal(io.signals);
+  // The Dev UI's files are looked for first: a missing UI stops the start before anything opens.
+  const dev = await setUpDevUi(settings);
   const backends: Backends = await openBackends(settings, io.cwd);
   let queue: QueueBackends | undefined;
   const closers: (() => Promise<void>)[] = [];
@@ -36,7 +45,7 @@ export async function serveCommand(
           appName,
           agent,
           redis: settings.redis,
-          ...(settings.redisPrefix !== undefined ? { keyPrefix: settings.redisPrefix } : {}),
+          keyPrefix: settings.redisPrefix,
           sessionService: backends.sessionService,
           artifactService: backends.artifactService,
           sessionLock: queue.sessionLock,
@@ -59,7 +68,8 @@ export async function serveCommand(
         : {}),
       ...(settings.bodyLimit !== undefined ? { bodyLimit: settings.bodyLimit } : {}),
       readiness: { checks, timeoutMs: settings.checkTimeoutMs },
-      ...(settings.runsOnDisconnect ? { runs: { onDisconnect: settings.runsOnDisconnect } } : {}),
+      runs: { onDisconnect: settings.runsOnDisconnect },
+      ...(dev ? { devUi: dev.devUi, spanStore: dev.spanStore } : {}),
     });
     let server: RunningServer;
     try {
@@ -83,6 +93,14 @@ export async function serveCommand(
     io.stdout.write(
       `app: ${[...served.keys()].join(', ')}; ${describeSettings(settings, describeAuth(settings.auth))}\n`,
     );
+    if (dev) {
+      io.stdout.write(`Dev UI: ${server.url}${DEV_UI_PATH}/\n`);
+      if (!dev.tracing) {
+        io.stderr.write(
+          'ferrite: a tracer provider was registered before: the Dev UI Traces tab stays empty\n',
+        );
+      }
+    }
 
     const signal = await stopSignal;
     io.stdout.write(

@@ -29,20 +29,21 @@ export async function workerCommand(
         runners: [...runners.values()],
         // The settings schema makes --redis required for this command.
         redis: settings.redis!,
-        ...(settings.redisPrefix !== undefined ? { keyPrefix: settings.redisPrefix } : {}),
-        ...(settings.workerConcurrency !== undefined
-          ? { concurrency: settings.workerConcurrency }
-          : {}),
-        ...(settings.workerLockMs !== undefined ? { lockDurationMs: settings.workerLockMs } : {}),
-        ...(settings.workerStalledCheckMs !== undefined
-          ? { stalledIntervalMs: settings.workerStalledCheckMs }
-          : {}),
+        keyPrefix: settings.redisPrefix,
+        concurrency: settings.workerConcurrency,
+        lockDurationMs: settings.workerLockMs,
+        stalledIntervalMs: settings.workerStalledCheckMs,
       });
       await worker.ready();
-      io.stdout.write(`ferrite worker running apps ${[...runners.keys()].join(', ')}\n`);
+      // The line a process manager or a test waits for: the worker takes runs from here on.
+      io.stdout.write(
+        `ferrite worker ready (app: ${[...runners.keys()].join(', ')}; concurrency ${settings.workerConcurrency})\n`,
+      );
       io.stdout.write(`${describeSettings(settings, 'none (workers serve no HTTP)')}\n`);
       const signal = await stopSignal;
-      io.stdout.write(`${signal}: stopping (grace ${settings.graceMs} ms)\n`);
+      io.stdout.write(
+        `${signal}: stopping (${worker.activeRuns} run(s) in progress, grace ${settings.graceMs} ms)\n`,
+      );
       await worker.close({ graceMs: settings.graceMs });
     } finally {
       await queue.close().catch(() => undefined);

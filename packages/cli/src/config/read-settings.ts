@@ -26,13 +26,21 @@ export interface CliSettings {
   readonly embeddings: { model: string; baseURL: string; apiKey: string | undefined } | undefined;
   /** Distributed mode: the Redis of the run queue. */
   readonly redis: string | undefined;
-  /** Prefix of the queue's and run streams' keys. */
-  readonly redisPrefix: string | undefined;
-  readonly workerConcurrency: number | undefined;
-  readonly workerLockMs: number | undefined;
-  readonly workerStalledCheckMs: number | undefined;
-  /** What a client leaving does to its run. */
-  readonly runsOnDisconnect: 'cancel' | 'continue' | undefined;
+  /** Prefix of the queue's and run streams' keys (default `ferrite:`). */
+  readonly redisPrefix: string;
+  /** Runs a worker executes at once (default 8). */
+  readonly workerConcurrency: number;
+  /** A worker's claim on a run (default 10 000 ms). */
+  readonly workerLockMs: number;
+  /** How often workers look for dead workers' runs (default 5 000 ms). */
+  readonly workerStalledCheckMs: number;
+  /** What a client leaving does to its run (default `cancel`). */
+  readonly runsOnDisconnect: 'cancel' | 'continue';
+  /**
+   * Serve ADK's Dev UI at `/dev-ui/` (with a span store for its Traces tab): from `dir`, else
+   * from an installed `@google/adk-devtools`. Off when absent.
+   */
+  readonly devUi: { dir: string | undefined } | undefined;
   readonly auth: AuthConfig | undefined;
   readonly allowedHosts: string[] | undefined;
   readonly corsOrigins: string[] | undefined;
@@ -234,6 +242,17 @@ function settingsSchema(command: CommandName, sources: ReadonlyMap<SettingKey, R
       fail('redis', 'is required by `ferrite worker` (the queue it takes runs from)');
     }
 
+    const devUiSwitch = get('devUi');
+    if (devUiSwitch !== undefined && !['true', 'false', '1', '0'].includes(devUiSwitch)) {
+      fail('devUi', `must be true or false, got '${devUiSwitch}'`);
+    }
+    const devUiOff = devUiSwitch === 'false' || devUiSwitch === '0';
+    const devUiDir = get('devUiDir');
+    const devUi =
+      devUiOff || (devUiSwitch === undefined && devUiDir === undefined)
+        ? undefined
+        : { dir: devUiDir };
+
     const runsOnDisconnect = get('runsOnDisconnect');
     if (runsOnDisconnect !== undefined && !['cancel', 'continue'].includes(runsOnDisconnect)) {
       fail('runsOnDisconnect', `must be cancel or continue, got '${runsOnDisconnect}'`);
@@ -295,11 +314,13 @@ function settingsSchema(command: CommandName, sources: ReadonlyMap<SettingKey, R
         ? { model: embeddingModel, baseURL, apiKey: get('modelApiKey') }
         : undefined,
       redis,
-      redisPrefix: get('redisPrefix'),
-      workerConcurrency: number('workerConcurrency', 1, 10_000),
-      workerLockMs: number('workerLockMs', 100, 2_147_483_647),
-      workerStalledCheckMs: number('workerStalledCheckMs', 50, 2_147_483_647),
-      runsOnDisconnect: runsOnDisconnect as 'cancel' | undefined,
+      // The defaults are those of QueuedRunner and RunWorker, stated here so they show.
+      redisPrefix: redisPrefix ?? 'ferrite:',
+      workerConcurrency: number('workerConcurrency', 1, 10_000) ?? 8,
+      workerLockMs: number('workerLockMs', 100, 2_147_483_647) ?? 10_000,
+      workerStalledCheckMs: number('workerStalledCheckMs', 50, 2_147_483_647) ?? 5_000,
+      runsOnDisconnect: (runsOnDisconnect ?? 'cancel') as 'cancel' | 'continue',
+      devUi,
       auth,
       allowedHosts: list(get('allowedHosts')),
       corsOrigins: list(get('corsOrigins')),

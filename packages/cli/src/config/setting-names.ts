@@ -13,6 +13,8 @@ export interface SettingName {
   readonly help: string;
   /** Never printed, not even in a message about its value. */
   readonly secret?: boolean;
+  /** A switch: the flag takes no value (`--dev-ui`), its variables read `true`/`false`. */
+  readonly switch?: boolean;
 }
 
 const ALL: readonly CommandName[] = ['serve', 'chat', 'worker'];
@@ -173,6 +175,19 @@ export const SETTINGS = {
     env: ['FERRITE_WORKER_STALLED_CHECK_MS', 'WORKER_STALLED_CHECK_MS'],
     commands: ['worker'],
     help: "how often workers look for dead workers' runs (default 5000, at least 50)",
+  },
+  devUi: {
+    flag: 'dev-ui',
+    env: ['FERRITE_DEV_UI', 'DEV_UI'],
+    commands: SERVE,
+    help: "serve ADK's Dev UI at /dev-ui/ from an installed @google/adk-devtools, runs traced for its Traces tab (variables: true or false)",
+    switch: true,
+  },
+  devUiDir: {
+    flag: 'dev-ui-dir',
+    env: ['FERRITE_DEV_UI_DIR', 'DEV_UI_DIR'],
+    commands: SERVE,
+    help: "a folder holding the Dev UI's index.html; implies --dev-ui unless the variable says false",
   },
   runsOnDisconnect: {
     flag: 'runs-on-disconnect',
