@@ -8,6 +8,7 @@ import {
 } from '@ferrite/core';
 import type { HaltControl } from './halt-control.js';
 import type { RunRequest, RunnerParts } from './run-request.js';
+import { readSessionForRun } from './session-read.js';
 
 /** Step 1: the session with `historyLimit` events, created when missing and allowed. */
 export async function loadSession(
@@ -23,7 +24,7 @@ export async function loadSession(
     sessionId,
     ...(runConfig.historyLimit === undefined ? {} : { numRecentEvents: runConfig.historyLimit }),
   };
-  const found = await control.guard(sessionService.getSession(query));
+  const found = await control.guard(readSessionForRun(sessionService, query));
   if (found) return found;
   if (!runConfig.autoCreateSession) {
     throw new SessionNotFoundError(
@@ -35,7 +36,7 @@ export async function loadSession(
   } catch (error) {
     // Another process created it between our read and our create: use theirs.
     if (!SessionExistsError.isInstance(error)) throw error;
-    const created = await control.guard(sessionService.getSession(query));
+    const created = await control.guard(readSessionForRun(sessionService, query));
     if (!created) throw error;
     return created;
   }

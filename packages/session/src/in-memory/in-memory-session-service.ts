@@ -28,6 +28,7 @@ import {
   decodeSessionCursor,
   encodeSessionCursor,
 } from '../validation/session-cursor.js';
+import { LOAD_FOR_RUN, eventsView, extendView, viewStateOf } from './run-events-view.js';
 
 interface StoredSession {
   readonly id: string;
@@ -118,6 +119,22 @@ export class InMemorySessionService implements SessionService {
     return this.#toSession(stored, events as Event[]);
   }
 
+  /**
+   * The session for one run of the runner (internal): as {@link getSession} without filters,
+   * except that its `events` are a read-only view of the stored events, not a copy, so the read
+   * costs nothing per stored event. Appends made with this session through this service extend
+   * the view; events stored by anyone else stay out of it (the session's revision is then stale).
+   */
+  async [LOAD_FOR_RUN](options: GetSessionOptions): Promise<Session | undefined> {
+    if (options.numRecentEvents !== undefined || options.afterTimestamp !== undefined) {
+      return this.getSession(options);
+    }
+    const { appName, userId, sessionId } = validateKey(options);
+    const stored = this.#find(appName, userId, sessionId);
+    if (!stored) return undefined;
+    return this.#toSession(stored, eventsView(stored.events, stored.events.length));
+  }
+
   /** Sessions without events, newest `lastUpdateTime` first, then by id; paged by cursor. */
   async listSessions(options: ListSessionsOptions): Promise<ListSessionsResult> {
     const appName = validateName('appName', options.appName);
@@ -192,7 +209,9 @@ export class InMemorySessionService implements SessionService {
     stored.revision += 1;
     stored.lastUpdateTime = frozen.timestamp;
 
-    session.events.push(frozen);
+    const view = viewStateOf(session.events);
+    if (view) extendView(view, stored.events, frozen);
+    else session.events.push(frozen);
     // The caller's own values (temp: ones included): the store keeps its separate JSON copy.
     Object.assign(session.state, event.actions?.stateDelta);
     session.revision = stored.revision;
