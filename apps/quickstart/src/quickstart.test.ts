@@ -2,9 +2,9 @@ import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -112,6 +112,77 @@ describe('quickstart', () => {
       );
     } finally {
       await new Promise((resolve) => server.close(resolve));
+    }
+  }, 120_000);
+
+  it('serves the desk with the ferrite command, which a chat start never loads', async () => {
+    const artifacts = mkdtempSync(join(tmpdir(), 'quickstart-serve-'));
+    // scripts/quickstart.sh is what `npm run quickstart` runs; it builds the bundle when stale and
+    // execs node, so the signal below reaches node itself.
+    const child = spawn('bash', ['scripts/quickstart.sh', 'serve', '--port', '0'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        OPENAI_API_KEY: '',
+        OPENAI_BASE_URL: '',
+        DATABASE_URL: '',
+        FERRITE_SESSIONS: '',
+        REDIS_URL: '',
+        S3_BUCKET: '',
+        QDRANT_URL: '',
+        AUTH_TOKEN: '',
+        ARTIFACTS_DIR: artifacts,
+      },
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      let output = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', () => {
+          const found = /listening on (http:\/\/\S+)\napp: .*\n/.exec(output)?.[1];
+          if (found) resolve(found);
+        });
+        child.on('exit', () => reject(new Error(`the quickstart exited:\n${output}`)));
+      });
+      expect(output).toContain('app: quickstart; sessions: in memory; artifacts: files under');
+      expect(await (await fetch(`${url}/ready`)).json()).toEqual({ status: 'ready', checks: {} });
+      const ran = await fetch(`${url}/run`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          appName: 'quickstart',
+          userId: 'u1',
+          sessionId: 's1',
+          newMessage: { role: 'user', parts: [{ text: 'convert 10 km to miles' }] },
+        }),
+      });
+      expect(JSON.stringify(await ran.json())).toContain('10 km is 6.21 mi.');
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(output).toContain('stopped');
+
+      // What a chat start loads: the bundle's first file and the chunks it imports statically.
+      // None of them holds the CLI; only the dynamic import of `serve` reaches it.
+      const loaded = new Set<string>();
+      const visit = (file: string): void => {
+        if (loaded.has(file)) return;
+        loaded.add(file);
+        const code = readFileSync(file, 'utf8');
+        for (const [, path] of code.matchAll(/^import (?:[^;]*? from )?"(\.[^"]+)";?$/gm)) {
+          visit(join(dirname(file), path!));
+        }
+      };
+      visit(join(ROOT, 'apps/quickstart/dist/quickstart.mjs'));
+      expect(loaded.size).toBeGreaterThan(1);
+      for (const file of loaded) {
+        expect(readFileSync(file, 'utf8'), file).not.toContain('start-up check failed');
+      }
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+      rmSync(artifacts, { recursive: true, force: true });
     }
   }, 120_000);
 });
