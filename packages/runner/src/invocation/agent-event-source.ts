@@ -64,7 +64,7 @@ export class AgentEventSource {
   }
 
   /** The next event (or done); rejects with Halted as soon as the invocation stops. */
-  next(control: HaltControl): Promise<Pulled> {
+  next(control: HaltControl): Pulled | Promise<Pulled> {
     // Checked before pulling: a stopped invocation must not resume the agent, whose next step
     // could reject with nobody left to handle it.
     control.checkpoint();

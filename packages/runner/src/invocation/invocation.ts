@@ -39,7 +39,10 @@ export class Invocation implements SessionLockHolder, HaltControl {
   readonly #guards: RunGuards;
   #stop: StopReason | undefined;
   #settled = false;
-  readonly #waiters = new Set<(error: Error) => void>();
+  /** The pending guarded await, when only one is pending (the common case: no Set churn). */
+  #waiter: ((error: Error) => void) | undefined;
+  /** Further guarded awaits pending at the same time (parallel branches). */
+  #waiters: Set<(error: Error) => void> | undefined;
   #pipeline: EventPipeline | undefined;
   #telemetry: InvocationTelemetry | undefined;
 
@@ -82,28 +85,37 @@ export class Invocation implements SessionLockHolder, HaltControl {
     if (this.#stop !== undefined) throw new Halted();
   }
 
-  guard<T>(value: T | PromiseLike<T>): Promise<T> {
+  guard<T>(value: T | PromiseLike<T>): T | Promise<T> {
     this.checkpoint();
-    if (typeof (value as PromiseLike<T> | undefined)?.then !== 'function') {
-      return Promise.resolve(value);
-    }
-    // One set of waiters per invocation instead of an abort listener per await: cheaper on
-    // the per-event path, and #halt rejects them all at once.
+    // A value that is not a promise cannot hang: it is awaited as it is.
+    if (typeof (value as PromiseLike<T> | undefined)?.then !== 'function') return value as T;
+    // Waiters per invocation instead of an abort listener per await: cheaper on the per-event
+    // path, and #halt rejects them all at once. Nothing outlives the await (a race against one
+    // long-lived halted promise would keep a reaction per await until the invocation ends).
     return new Promise<T>((resolve, reject) => {
-      const waiters = this.#waiters;
-      waiters.add(reject);
+      this.#addWaiter(reject);
       (value as PromiseLike<T>).then(
         (result) => {
-          waiters.delete(reject);
+          this.#removeWaiter(reject);
           resolve(result);
         },
         (error: unknown) => {
-          waiters.delete(reject);
+          this.#removeWaiter(reject);
           // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the original error, unchanged
           reject(error);
         },
       );
     });
+  }
+
+  #addWaiter(reject: (error: Error) => void): void {
+    if (this.#waiter === undefined) this.#waiter = reject;
+    else (this.#waiters ??= new Set()).add(reject);
+  }
+
+  #removeWaiter(reject: (error: Error) => void): void {
+    if (this.#waiter === reject) this.#waiter = undefined;
+    else this.#waiters?.delete(reject);
   }
 
   /**
@@ -142,8 +154,12 @@ export class Invocation implements SessionLockHolder, HaltControl {
     this.#controller.abort(
       typeof abortReason === 'string' ? new DOMException(abortReason, 'AbortError') : abortReason,
     );
-    for (const reject of this.#waiters) reject(new Halted());
-    this.#waiters.clear();
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.(new Halted());
+    const waiters = this.#waiters;
+    this.#waiters = undefined;
+    if (waiters) for (const reject of waiters) reject(new Halted());
   }
 
   #settle(failed: boolean, failure: unknown): void {
