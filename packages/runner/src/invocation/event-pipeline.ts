@@ -42,6 +42,8 @@ export class EventPipeline {
   readonly #eventPlugins: readonly Plugin[];
   readonly #emitPartials: boolean;
   #inflight: Promise<void> | undefined;
+  /** Appends started and not yet settled; the newest of them is `#appendTail`. */
+  #appending = 0;
   #appendTail: Promise<unknown> | undefined;
 
   constructor(init: EventPipelineConfig) {
@@ -74,43 +76,41 @@ export class EventPipeline {
   }
 
   /** Stores an event (never after the invocation stopped) and returns the stored copy. */
-  async append(event: Event): Promise<Event> {
+  append(event: Event): Promise<Event> {
     // An agent used as a tool stores its events while other branches may store theirs: appends
-    // wait for the one in flight, so the session's revision moves one append at a time.
-    if (this.#appendTail) return this.#appendAfter(this.#appendTail, event);
-    const appending = this.#appendNow(event);
+    // wait for the one in flight, so the session's revision moves one append at a time. Only
+    // then is a chain built; an append with none in flight costs its own call alone.
+    const previous = this.#appending > 0 ? this.#appendTail : undefined;
+    this.#appending += 1;
+    const appending = previous ? this.#appendAfter(previous, event) : this.#appendNow(event);
     this.#appendTail = appending;
-    return appending.finally(() => {
-      if (this.#appendTail === appending) this.#appendTail = undefined;
-    });
+    return appending;
   }
 
-  async #appendAfter(previous: Promise<unknown>, event: Event): Promise<Event> {
-    const appending = previous.then(
-      () => this.#appendNow(event),
-      () => this.#appendNow(event),
-    );
-    this.#appendTail = appending;
-    try {
-      return await appending;
-    } finally {
-      if (this.#appendTail === appending) this.#appendTail = undefined;
-    }
+  #appendAfter(previous: Promise<unknown>, event: Event): Promise<Event> {
+    const next = (): Promise<Event> => this.#appendNow(event);
+    return previous.then(next, next);
   }
 
+  /** Stores one event; counted in `#appending` from `append` until it settles. */
   async #appendNow(event: Event): Promise<Event> {
-    this.#control.checkpoint();
-    const appending = this.#sessionService.appendEvent({ session: this.#session, event });
-    let stored: Event;
     try {
-      stored = await this.#control.guard(appending);
-    } catch (error) {
-      // Stopped while the store call runs: remember it so the session is handed on after it.
-      if (error instanceof Halted) this.#inflight = appending.then(noop, noop);
-      throw error;
+      this.#control.checkpoint();
+      const appending = this.#sessionService.appendEvent({ session: this.#session, event });
+      let stored: Event;
+      try {
+        stored = await this.#control.guard(appending);
+      } catch (error) {
+        // Stopped while the store call runs: remember it so the session is handed on after it.
+        if (error instanceof Halted) this.#inflight = appending.then(noop, noop);
+        throw error;
+      }
+      this.#control.checkpoint();
+      return stored;
+    } finally {
+      this.#appending -= 1;
+      if (this.#appending === 0) this.#appendTail = undefined;
     }
-    this.#control.checkpoint();
-    return stored;
   }
 
   /** True when the run stopped while a store call was still in flight. */
