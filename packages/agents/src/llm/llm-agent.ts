@@ -14,6 +14,7 @@ import {
   type Model,
   type ModelRequest,
   type ModelResponse,
+  type Part,
   type Tool,
   type Toolset,
   isToolset,
@@ -439,11 +440,12 @@ export class LlmAgent<TOutput = unknown> implements Agent {
 }
 
 /**
- * A copy of the model's content in the `model` role (whatever a provider called it) in which
- * every function call has an id and an args object.
+ * The model's content in the `model` role (whatever a provider called it) in which every
+ * function call has an id and an args object: the content itself when it already is, else a copy.
  */
 function withCallIds(content: Content | undefined): Content | undefined {
   if (!content) return undefined;
+  if (content.role === 'model' && content.parts.every(hasIdAndArgs)) return content;
   return {
     role: 'model',
     parts: content.parts.map((part) =>
@@ -459,4 +461,10 @@ function withCallIds(content: Content | undefined): Content | undefined {
         : { ...part },
     ),
   };
+}
+
+/** True unless the part is a function call without an id or args. */
+function hasIdAndArgs(part: Part): boolean {
+  const call = part.functionCall;
+  return call === undefined || (Boolean(call.id) && call.args !== undefined);
 }

@@ -46,7 +46,7 @@ async function pipeline(): Promise<{
       session,
       sessionService: store,
       subscriber,
-      guards: new RunGuards(runConfig, () => undefined),
+      guards: new RunGuards(runConfig),
       plugins: [],
       streamingMode: runConfig.streamingMode,
     }),

@@ -22,6 +22,7 @@ import { runNestedAgent } from './nested-agent-run.js';
 import { traceNestedRun } from '../telemetry/nested-agent-span.js';
 import { runAfterRun, runBeforeRun, runOnUserMessage } from './plugin-hooks.js';
 import { RunGuards } from './run-guards.js';
+import { userEvent } from './user-event.js';
 import type { RunRequest, RunnerParts } from './run-request.js';
 
 type StopReason = 'cancel' | 'interrupt' | FerriteError;
@@ -50,7 +51,7 @@ export class Invocation implements SessionLockHolder, HaltControl {
     this.#parts = parts;
     this.#request = request;
     this.#subscriber = subscriber;
-    this.#guards = new RunGuards(request.runConfig, (error) => this.trip(error));
+    this.#guards = RunGuards.of(request.runConfig, this);
   }
 
   get signal(): AbortSignal {
@@ -219,14 +220,9 @@ export class Invocation implements SessionLockHolder, HaltControl {
     if (!earlyExit)
       shared.memories = await preloadMemories(this, this.#parts, this.#request, shared.userContent);
 
-    await pipeline.append({
-      id: newEventId(),
-      invocationId: shared.invocationId,
-      author: 'user',
-      timestamp: Date.now(),
-      content: { ...shared.userContent, role: 'user' },
-      actions: { stateDelta: this.#request.stateDelta ?? {}, artifactDelta: {} },
-    });
+    await pipeline.append(
+      userEvent(shared.invocationId, shared.userContent, this.#request.stateDelta),
+    );
 
     if (earlyExit) {
       const root = context.withAgent(tree.root);

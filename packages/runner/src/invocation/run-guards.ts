@@ -6,21 +6,36 @@ import {
   type ResolvedRunConfig,
 } from '@ferrite/core';
 
+/** What a tripped guard stops: `trip` gets the error the stream ends with. */
+export interface GuardedRun {
+  trip(error: FerriteError): void;
+}
+
 /**
  * The `maxDurationMs` and `outputCharLimit` guards of one invocation. A tripped guard calls
- * `onTrip` with the error the stream ends with; absent guards cost nothing.
+ * the run's `trip` with the error the stream ends with; absent guards cost nothing.
  */
 export class RunGuards {
   readonly #maxDurationMs: number | undefined;
   readonly #outputCharLimit: number | undefined;
-  readonly #onTrip: (error: FerriteError) => void;
+  readonly #run: GuardedRun | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #outputChars = 0;
 
-  constructor(config: ResolvedRunConfig, onTrip: (error: FerriteError) => void) {
+  constructor(config: Partial<ResolvedRunConfig>, run?: GuardedRun) {
     this.#maxDurationMs = config.maxDurationMs;
     this.#outputCharLimit = config.outputCharLimit;
-    this.#onTrip = onTrip;
+    this.#run = run;
+  }
+
+  /**
+   * The guards of a run with `config`: one shared instance holding no state when neither limit
+   * is set (it never trips, starts no clock and counts nothing).
+   */
+  static of(config: ResolvedRunConfig, run: GuardedRun): RunGuards {
+    return config.maxDurationMs === undefined && config.outputCharLimit === undefined
+      ? NO_GUARDS
+      : new RunGuards(config, run);
   }
 
   /** Starts the duration clock (when the first agent starts; queue time does not count). */
@@ -28,7 +43,7 @@ export class RunGuards {
     const limit = this.#maxDurationMs;
     if (limit === undefined || this.#timer !== undefined) return;
     this.#timer = setTimeout(() => {
-      this.#onTrip(new RunTimeoutError(`The run took longer than ${limit} ms (maxDurationMs)`));
+      this.#run?.trip(new RunTimeoutError(`The run took longer than ${limit} ms (maxDurationMs)`));
     }, limit);
   }
 
@@ -44,7 +59,7 @@ export class RunGuards {
       if (typeof part.text === 'string' && !part.thought) chars += part.text.length;
     }
     if (this.#outputChars + chars > limit) {
-      this.#onTrip(
+      this.#run?.trip(
         new OutputLimitError(`The run's text output passed ${limit} characters (outputCharLimit)`),
       );
       return false;
@@ -59,3 +74,5 @@ export class RunGuards {
     this.#timer = undefined;
   }
 }
+
+const NO_GUARDS = new RunGuards({});
