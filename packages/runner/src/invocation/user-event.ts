@@ -1,6 +1,6 @@
 import { newEventId, type Content, type Event } from '@ferrite/core';
 
-const NO_DELTA: Readonly<Record<string, unknown>> = Object.freeze({});
+const NO_DELTA: Readonly<Record<string, never>> = Object.freeze({});
 
 /**
  * The event storing the run's user message (author `user`): the message itself when its role
