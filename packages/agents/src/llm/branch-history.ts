@@ -60,6 +60,8 @@ export class BranchHistory {
   readonly #agentName: string;
   readonly #converted = new WeakMap<Event, Content | null>();
   readonly #histories = new Map<string, CachedHistory>();
+  /** The key of the last call, and what it was made from (a run's model calls share it). */
+  #lastKey: { session: Session; branch: string | undefined; key: string } | undefined;
 
   constructor(agentName: string) {
     this.#agentName = agentName;
@@ -67,7 +69,13 @@ export class BranchHistory {
 
   /** The contents for the model: events of `branch` and its ancestors, oldest first, partials skipped. */
   contentsFor(session: Session, branch: string | undefined): Content[] {
-    const key = `${session.appName}\u0000${session.userId}\u0000${session.id}\u0000${branch ?? ''}`;
+    const last = this.#lastKey;
+    const key =
+      last?.session === session && last.branch === branch
+        ? last.key
+        : `${session.appName}\u0000${session.userId}\u0000${session.id}\u0000${branch ?? ''}`;
+    const newest = last?.key === key;
+    if (!newest) this.#lastKey = { session, branch, key };
     const events = session.events;
     let history = this.#histories.get(key);
     if (history && !stillPrefix(history, events)) history = undefined;
@@ -93,8 +101,11 @@ export class BranchHistory {
     history.firstId = events[0]?.id;
     history.lastId = events[events.length - 1]?.id;
     history.length = history.contents.length;
-    this.#histories.delete(key);
-    this.#histories.set(key, history);
+    // Least recently used first: a key used again moves to the end (unless it is there already).
+    if (!newest || this.#histories.get(key) !== history) {
+      this.#histories.delete(key);
+      this.#histories.set(key, history);
+    }
     if (this.#histories.size > MAX_CACHED_HISTORIES) {
       const oldest = this.#histories.keys().next().value;
       if (oldest !== undefined) this.#histories.delete(oldest);
@@ -130,17 +141,20 @@ export class BranchHistory {
  */
 function appendAnswered(history: CachedHistory, content: Content): void {
   const contents = history.contents;
-  const responses = content.parts.filter((part) => part.functionResponse !== undefined);
+  const responses = responsesOf(content.parts);
   const onlyResponses = responses.length > 0 && responses.length === content.parts.length;
   if (history.openCalls.length > 0) {
     if (!onlyResponses) {
       closeTurn(history, contents);
     } else {
-      const open = new Set(history.openCalls.map((call) => call.id));
-      const answering = responses.filter((part) => open.has(part.functionResponse!.id));
+      const open = history.openCalls;
+      const answering = responses.filter((part) =>
+        open.some((call) => call.id === part.functionResponse!.id),
+      );
       if (answering.length > 0) {
-        const answered = new Set(answering.map((part) => part.functionResponse!.id));
-        history.openCalls = history.openCalls.filter((call) => !answered.has(call.id));
+        history.openCalls = open.filter(
+          (call) => !answering.some((part) => part.functionResponse!.id === call.id),
+        );
         if (history.answering === undefined) {
           history.answering = contents.length;
           contents.push(inCallOrder(history.turnCalls, answering));
@@ -170,6 +184,15 @@ function appendAnswered(history: CachedHistory, content: Content): void {
       history.answering = undefined;
     }
   }
+}
+
+const NO_PARTS: readonly Part[] = Object.freeze([]);
+
+/** The function-response parts of `parts` (one shared empty list when there are none). */
+function responsesOf(parts: readonly Part[]): readonly Part[] {
+  let found: Part[] | undefined;
+  for (const part of parts) if (part.functionResponse !== undefined) (found ??= []).push(part);
+  return found ?? NO_PARTS;
 }
 
 /** Answers the open calls of the current turn as cancelled, in `contents` (the cache or a copy). */

@@ -145,6 +145,11 @@ export class RunInvocationContext implements InvocationContext {
     return this.#family.values();
   }
 
+  /** How many contexts this invocation made (1 while only the first agent ran). */
+  get familySize(): number {
+    return this.#family.size;
+  }
+
   /** The context of this invocation that produced events of `author` in `branch`, if any. */
   contextOf(author: string, branch: string | undefined): RunInvocationContext | undefined {
     return this.#family.get(contextKey(author, branch));

@@ -12,6 +12,8 @@ import {
 } from '@ferrite/core';
 import type { RunInvocationContext } from './run-invocation-context.js';
 
+const NO_MEMORIES: readonly MemoryEntry[] = Object.freeze([]);
+
 /** What one invocation's contexts share (every agent and branch of it). */
 export interface RunScopeConfig {
   invocationId: string;
@@ -40,7 +42,7 @@ export class RunScope {
   readonly artifactService: ArtifactService | undefined;
   readonly memory: { search(query: string, limit?: number): Promise<MemoryEntry[]> } | undefined;
   userContent: Content;
-  memories: readonly MemoryEntry[] = [];
+  memories: readonly MemoryEntry[] = NO_MEMORIES;
   ended = false;
   /** The Runner's plugins (agents call their model and tool hooks). */
   readonly plugins: readonly Plugin[];

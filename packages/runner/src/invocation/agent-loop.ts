@@ -77,8 +77,10 @@ export class AgentLoop {
       source.close();
     }
     // Child contexts (workflow agents) first, then the agent's own, each in one closing event.
-    for (const member of [...context.family()]) {
-      if (member !== context) await this.#flushLeftovers(member);
+    if (context.familySize > 1) {
+      for (const member of [...context.family()]) {
+        if (member !== context) await this.#flushLeftovers(member);
+      }
     }
     await this.#flushLeftovers(context);
     return transfer;

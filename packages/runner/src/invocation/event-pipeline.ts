@@ -52,7 +52,10 @@ export class EventPipeline {
     this.#sessionService = init.sessionService;
     this.#subscriber = init.subscriber;
     this.#guards = init.guards;
-    this.#eventPlugins = init.plugins.filter((plugin) => typeof plugin.onEvent === 'function');
+    this.#eventPlugins =
+      init.plugins.length === 0
+        ? init.plugins
+        : init.plugins.filter((plugin) => typeof plugin.onEvent === 'function');
     this.#emitPartials = init.streamingMode === 'sse';
   }
 

@@ -42,17 +42,32 @@ export async function loadSession(
   }
 }
 
-/** Step 3: memories for the message's text (`memoryTopK`), or none without a memory service. */
-export async function preloadMemories(
+const NO_MEMORIES: readonly MemoryEntry[] = Object.freeze([]);
+
+/**
+ * Step 3: memories for the message's text (`memoryTopK`), or none (one shared empty list, no
+ * promise) without a memory service.
+ */
+export function preloadMemories(
   control: HaltControl,
   parts: RunnerParts,
   request: RunRequest,
   message: Content,
-): Promise<MemoryEntry[]> {
+): readonly MemoryEntry[] | Promise<readonly MemoryEntry[]> {
+  if (!parts.memoryService || request.runConfig.memoryTopK === 0) return NO_MEMORIES;
+  return searchMemories(control, parts, request, message);
+}
+
+async function searchMemories(
+  control: HaltControl,
+  parts: RunnerParts,
+  request: RunRequest,
+  message: Content,
+): Promise<readonly MemoryEntry[]> {
   const { memoryService, appName } = parts;
   const limit = request.runConfig.memoryTopK;
   const query = textOf(message).trim();
-  if (!memoryService || limit === 0 || query.length === 0) return [];
+  if (!memoryService || limit === 0 || query.length === 0) return NO_MEMORIES;
   const result = await control.guard(
     memoryService.searchMemory({
       appName,
