@@ -60,7 +60,28 @@ export class EventPipeline {
   }
 
   /** Handles one agent event; returns the stored event (undefined for partial events). */
-  async deliver(context: RunInvocationContext, raw: Event): Promise<Event | undefined> {
+  deliver(context: RunInvocationContext, raw: Event): Promise<Event | undefined> {
+    // Without plugins, a complete event goes straight to the store and is emitted there: no
+    // async frame of its own (one promise hop less per event).
+    if (
+      this.#eventPlugins.length > 0 ||
+      typeof raw !== 'object' ||
+      raw === null ||
+      raw.partial === true
+    ) {
+      return this.#deliverEach(context, raw);
+    }
+    try {
+      const event = withEventDefaults(context, raw, takeWrites(context, raw));
+      if (!this.#guards.admit(event)) throw new Halted();
+      return this.#enqueue(event, true);
+    } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the original error, unchanged
+      return Promise.reject(error);
+    }
+  }
+
+  async #deliverEach(context: RunInvocationContext, raw: Event): Promise<Event | undefined> {
     if (typeof raw !== 'object' || raw === null) {
       throw new TypeError(`Agent '${context.agent.name}' produced a value that is not an event`);
     }
@@ -73,30 +94,35 @@ export class EventPipeline {
       return undefined;
     }
     if (!this.#guards.admit(event)) throw new Halted();
-    const stored = await this.append(event);
-    this.#emit(stored);
-    return stored;
+    return this.#enqueue(event, true);
   }
 
   /** Stores an event (never after the invocation stopped) and returns the stored copy. */
   append(event: Event): Promise<Event> {
+    return this.#enqueue(event, false);
+  }
+
+  /** Stores `event` after the appends in flight, then emits the stored copy when `emit`. */
+  #enqueue(event: Event, emit: boolean): Promise<Event> {
     // An agent used as a tool stores its events while other branches may store theirs: appends
     // wait for the one in flight, so the session's revision moves one append at a time. Only
     // then is a chain built; an append with none in flight costs its own call alone.
     const previous = this.#appending > 0 ? this.#appendTail : undefined;
     this.#appending += 1;
-    const appending = previous ? this.#appendAfter(previous, event) : this.#appendNow(event);
+    const appending = previous
+      ? this.#appendAfter(previous, event, emit)
+      : this.#appendNow(event, emit);
     this.#appendTail = appending;
     return appending;
   }
 
-  #appendAfter(previous: Promise<unknown>, event: Event): Promise<Event> {
-    const next = (): Promise<Event> => this.#appendNow(event);
+  #appendAfter(previous: Promise<unknown>, event: Event, emit: boolean): Promise<Event> {
+    const next = (): Promise<Event> => this.#appendNow(event, emit);
     return previous.then(next, next);
   }
 
-  /** Stores one event; counted in `#appending` from `append` until it settles. */
-  async #appendNow(event: Event): Promise<Event> {
+  /** Stores one event (emitted once stored when `emit`); counted in `#appending` until it settles. */
+  async #appendNow(event: Event, emit: boolean): Promise<Event> {
     try {
       this.#control.checkpoint();
       const appending = this.#sessionService.appendEvent({ session: this.#session, event });
@@ -109,6 +135,7 @@ export class EventPipeline {
         throw error;
       }
       this.#control.checkpoint();
+      if (emit) this.#emit(stored);
       return stored;
     } finally {
       this.#appending -= 1;

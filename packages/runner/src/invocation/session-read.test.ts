@@ -58,3 +58,34 @@ describe('the session a run reads', () => {
     expect(() => shared.events.push({ id: 'mine' } as Event)).toThrow(TypeError);
   });
 });
+
+describe('delivering agent events', () => {
+  it('emits each event only once it is stored, as the stored object, and rejects a value that is not an event', async () => {
+    const agent = new TestAgent('root', () => [say('one'), say('two')]);
+    const { runner, sessions } = makeRunner(agent);
+    const checks: boolean[] = [];
+    const emitted: Event[] = [];
+    await new Promise<void>((resolve, reject) => {
+      runner.run('u1', 's1', userContent('hi')).subscribe({
+        next: (event) => {
+          emitted.push(event);
+          // Read synchronously inside next: the store must already hold this very object.
+          void sessions.getSession(where).then((session) => {
+            checks.push(session!.events.includes(event));
+          });
+        },
+        error: reject,
+        complete: resolve,
+      });
+    });
+    expect(emitted.map((event) => event.content?.parts[0]?.text)).toEqual(['one', 'two']);
+    expect(checks).toEqual([true, true]);
+    expect(emitted.every((event) => Object.isFrozen(event))).toBe(true);
+
+    const broken = new TestAgent('root', () => [42 as unknown as Event]);
+    const failed = await runToArray(
+      makeRunner(broken).runner.run('u1', 's1', userContent('hi')),
+    ).catch((error: unknown) => error);
+    expect(failed).toMatchObject({ message: expect.stringMatching(/not an event/) });
+  });
+});
