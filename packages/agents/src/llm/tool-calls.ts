@@ -102,7 +102,12 @@ export async function runToolCalls(
         const toolContext = new CallToolContext(context, call.id, signal, answer?.confirmation);
         toolContexts.push(toolContext);
         try {
-          const gate = await confirmationGate(tool, check.value, toolContext);
+          // A tool that never asks for confirmation skips the gate's async call.
+          const rule = tool.requireConfirmation;
+          const gate =
+            rule === undefined || rule === false
+              ? 'run'
+              : await confirmationGate(tool, check.value, toolContext);
           if (gate === 'rejected') return { ...REJECTED_CALL_RESPONSE };
           if (gate === 'ask') return AWAITING_CONFIRMATION;
           const result = await traceToolCall(context, tool, call, () =>

@@ -3,6 +3,7 @@ import {
   SessionNotFoundError,
   textOf,
   type Content,
+  type GetSessionOptions,
   type MemoryEntry,
   type Session,
 } from '@ferrite/core';
@@ -18,12 +19,8 @@ export async function loadSession(
 ): Promise<Session> {
   const { sessionService, appName } = parts;
   const { userId, sessionId, runConfig } = request;
-  const query = {
-    appName,
-    userId,
-    sessionId,
-    ...(runConfig.historyLimit === undefined ? {} : { numRecentEvents: runConfig.historyLimit }),
-  };
+  const query: GetSessionOptions = { appName, userId, sessionId };
+  if (runConfig.historyLimit !== undefined) query.numRecentEvents = runConfig.historyLimit;
   const found = await control.guard(readSessionForRun(sessionService, query));
   if (found) return found;
   if (!runConfig.autoCreateSession) {
