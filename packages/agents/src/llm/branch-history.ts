@@ -176,9 +176,13 @@ function appendAnswered(history: CachedHistory, content: Content): void {
   if (responses.length > 0 && content.role !== 'model') content = withLateResponsesAsText(content);
   contents.push(content);
   if (content.role === 'model') {
-    const calls: FunctionCall[] = [];
-    for (const part of content.parts) if (part.functionCall) calls.push(part.functionCall);
-    if (calls.length > 0) {
+    let calls: FunctionCall[] | undefined;
+    const parts = content.parts;
+    for (let index = 0; index < parts.length; index += 1) {
+      const call = parts[index]!.functionCall;
+      if (call) (calls ??= []).push(call);
+    }
+    if (calls) {
       history.openCalls = calls;
       history.turnCalls = calls;
       history.answering = undefined;
@@ -191,7 +195,10 @@ const NO_PARTS: readonly Part[] = Object.freeze([]);
 /** The function-response parts of `parts` (one shared empty list when there are none). */
 function responsesOf(parts: readonly Part[]): readonly Part[] {
   let found: Part[] | undefined;
-  for (const part of parts) if (part.functionResponse !== undefined) (found ??= []).push(part);
+  for (let index = 0; index < parts.length; index += 1) {
+    const part = parts[index]!;
+    if (part.functionResponse !== undefined) (found ??= []).push(part);
+  }
   return found ?? NO_PARTS;
 }
 

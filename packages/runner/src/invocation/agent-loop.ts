@@ -58,11 +58,15 @@ export class AgentLoop {
   async #runAgent(context: RunInvocationContext): Promise<Agent | undefined> {
     const source = AgentEventSource.open(context.agent.run(context));
     let transfer: Agent | undefined;
+    let finished = false;
     try {
       for (;;) {
         const next = await source.next(this.#control);
         this.#control.checkpoint();
-        if (next.done) break;
+        if (next.done) {
+          finished = true;
+          break;
+        }
         const stored = await this.#pipeline.deliver(context, next.value);
         if (stored && this.#telemetry)
           this.#telemetry.event(context.contextOf(stored.author, stored.branch) ?? context, stored);
@@ -74,7 +78,8 @@ export class AgentLoop {
         if (context.ended) break;
       }
     } finally {
-      source.close();
+      // A source that ended needs no closing (returning a finished generator makes a promise).
+      if (!finished) source.close();
     }
     // Child contexts (workflow agents) first, then the agent's own, each in one closing event.
     if (context.familySize > 1) {
