@@ -52,24 +52,24 @@ export interface Tool {
   /** Tells the model when to call the tool. */
   readonly description: string;
   /** JSON Schema of the arguments object. */
-  readonly parameters?: JsonSchema;
+  readonly parameters?: JsonSchema | undefined;
   /** The call starts work that finishes outside this turn. */
-  readonly isLongRunning?: boolean;
+  readonly isLongRunning?: boolean | undefined;
   /**
    * With `isLongRunning`: pause the invocation after the call (`'pause'`) or let the model go on
    * with its first result (`'continue'`); absent: `RunConfig.longRunning`, default `'pause'`.
    */
-  readonly longRunning?: LongRunningMode;
+  readonly longRunning?: LongRunningMode | undefined;
   /**
    * The call waits for the person's confirmation before it runs (a predicate decides per call);
    * a refused call answers the model with `{ error: 'This tool call was rejected.' }`.
    */
-  readonly requireConfirmation?: RequireConfirmation<ToolContext>;
+  readonly requireConfirmation?: RequireConfirmation<ToolContext> | undefined;
   /**
    * With `requireConfirmation`: the person may edit the arguments, and the call runs with the
    * edited ones (sent as the answer's `payload`). Otherwise an answer that changes them is refused.
    */
-  readonly editableArguments?: boolean;
+  readonly editableArguments?: boolean | undefined;
   /** Runs the tool; the result is sent back to the model (objects as they are, others wrapped as `{ result }`). */
   execute(args: Record<string, unknown>, context: ToolContext): Promise<unknown>;
 }
