@@ -121,6 +121,15 @@ export class BranchHistory {
   }
 
   #convert(event: Event): Content | null {
+    // The agent's own and the user's events without confirmation parts convert to their own
+    // content (or nothing) at no cost: only rewritten contents are kept, so most events never
+    // enter the WeakMap (whose entries the collector pays for).
+    if (
+      (event.author === this.#agentName || event.author === 'user') &&
+      !event.content?.parts.some(isConfirmation)
+    ) {
+      return convertEvent(event, this.#agentName);
+    }
     let content = this.#converted.get(event);
     if (content === undefined) {
       content = convertEvent(event, this.#agentName);
@@ -282,14 +291,19 @@ export function convertEvent(event: Event, agentName: string): Content | null {
     : null;
 }
 
+/** True for an `adk_request_confirmation` call or answer. */
+function isConfirmation(part: Part): boolean {
+  return (
+    part.functionCall?.name === REQUEST_CONFIRMATION_FUNCTION_CALL_NAME ||
+    part.functionResponse?.name === REQUEST_CONFIRMATION_FUNCTION_CALL_NAME
+  );
+}
+
 /**
  * The content without `adk_request_confirmation` calls and answers: they are between the
  * framework and the person; the model sees the original call and, once answered, its response.
  */
 function withoutConfirmationParts(content: Content): Content {
-  const isConfirmation = (part: Part): boolean =>
-    part.functionCall?.name === REQUEST_CONFIRMATION_FUNCTION_CALL_NAME ||
-    part.functionResponse?.name === REQUEST_CONFIRMATION_FUNCTION_CALL_NAME;
   if (!content.parts.some(isConfirmation)) return content;
   return Object.freeze({
     role: content.role,
