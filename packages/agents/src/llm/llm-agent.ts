@@ -9,6 +9,7 @@ import {
   type Content,
   type Event,
   type EventInit,
+  type FunctionCall,
   type GenerateConfig,
   type InvocationContext,
   type Model,
@@ -348,9 +349,7 @@ export class LlmAgent<TOutput = unknown> implements Agent {
       if (!final) throw new ModelError(`The model of agent '${this.name}' ended without an answer`);
 
       const content = withCallIds(final.content);
-      const calls = content
-        ? content.parts.flatMap((part) => (part.functionCall ? [part.functionCall] : []))
-        : [];
+      const calls = callsOf(content);
       const answer: EventInit = { id: responseId };
       if (content) answer.content = content;
       if (final.usage) answer.usage = final.usage;
@@ -381,11 +380,11 @@ export class LlmAgent<TOutput = unknown> implements Agent {
       }
 
       assertKnownTools(calls, tools, this.name);
-      const longRunningIds = calls
-        .filter((call) => tools.get(call.name)?.isLongRunning)
-        .map((call) => call.id);
-      if (longRunningIds.length > 0) answer.longRunningToolIds = longRunningIds;
-      if (longRunningIds.length > 0) markContinuingCalls(answer, context, calls, tools);
+      const longRunningIds = longRunningIdsOf(calls, tools);
+      if (longRunningIds) {
+        answer.longRunningToolIds = longRunningIds;
+        markContinuingCalls(answer, context, calls, tools);
+      }
       yield this.#event(context, answer);
       if (context.ended) return;
 
@@ -417,7 +416,7 @@ export class LlmAgent<TOutput = unknown> implements Agent {
     }
   }
 
-  async #instructionText(context: InvocationContext): Promise<string> {
+  #instructionText(context: InvocationContext): string | Promise<string> {
     const instruction = this.instruction;
     if (instruction === undefined) return '';
     if (typeof instruction === 'function') return instruction(context);
@@ -430,12 +429,9 @@ export class LlmAgent<TOutput = unknown> implements Agent {
    * this agent and branch.
    */
   #event(context: InvocationContext, init: EventInit): Event {
-    return createEvent({
-      ...init,
-      invocationId: context.invocationId,
-      author: this.name,
-      ...(context.branch === undefined ? {} : { branch: context.branch }),
-    });
+    const fields: EventInit = { ...init, invocationId: context.invocationId, author: this.name };
+    if (context.branch !== undefined) fields.branch = context.branch;
+    return createEvent(fields);
   }
 }
 
@@ -461,6 +457,30 @@ function withCallIds(content: Content | undefined): Content | undefined {
         : { ...part },
     ),
   };
+}
+
+const NO_CALLS: readonly FunctionCall[] = Object.freeze([]);
+
+/** The function calls of the content, in order (one shared empty list when it has none). */
+function callsOf(content: Content | undefined): readonly FunctionCall[] {
+  if (!content) return NO_CALLS;
+  let calls: FunctionCall[] | undefined;
+  const parts = content.parts;
+  for (let index = 0; index < parts.length; index += 1) {
+    const call = parts[index]!.functionCall;
+    if (call) (calls ??= []).push(call);
+  }
+  return calls ?? NO_CALLS;
+}
+
+/** Ids of the calls of long-running tools, or undefined when there are none. */
+function longRunningIdsOf(
+  calls: readonly FunctionCall[],
+  tools: ReadonlyMap<string, Tool>,
+): string[] | undefined {
+  let ids: string[] | undefined;
+  for (const call of calls) if (tools.get(call.name)?.isLongRunning) (ids ??= []).push(call.id);
+  return ids;
 }
 
 /** True unless the part is a function call without an id or args. */
