@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createEvent, userContent, type ToolContext } from '@ferrite/core';
+import { createEvent, userContent, type InvocationContext, type ToolContext } from '@ferrite/core';
 import { ScriptedModel } from '@ferrite/core/testing';
 import { InMemoryArtifactService } from '@ferrite/artifact';
 import { InMemoryMemoryService } from '@ferrite/memory';
+import { CallToolContext } from './call-tool-context.js';
 import { LlmAgent } from './llm-agent.js';
 import { FunctionTool } from '../tools/function-tool.js';
 import { calls, harness } from '../testing/run-harness.js';
@@ -92,5 +93,20 @@ describe('ToolContext', () => {
     await harness(new LlmAgent({ name: 'agent', model, tools: [probe] })).send('go');
     expect(found).toEqual([]);
     expect(artifacts).toBeUndefined();
+  });
+});
+
+describe('CallToolContext actions', () => {
+  it('makes the actions object on first use and keeps what the tool wrote in it', () => {
+    const context = new CallToolContext(
+      {} as InvocationContext,
+      'call-1',
+      new AbortController().signal,
+    );
+    expect(context.askedActions).toBeUndefined();
+    context.actions.escalate = true;
+    context.actions.transferToAgent = 'billing';
+    expect(context.actions).toBe(context.askedActions);
+    expect(context.askedActions).toEqual({ escalate: true, transferToAgent: 'billing' });
   });
 });

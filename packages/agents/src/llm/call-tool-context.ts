@@ -20,8 +20,6 @@ export class CallToolContext implements ToolContext {
   readonly functionCallId: string;
   /** Aborted when the run is cancelled or another call of the same response fails the run. */
   readonly signal: AbortSignal;
-  /** Control-flow actions the tool asks for; merged into the response event. */
-  readonly actions: Partial<EventActions> = {};
   /** The person's answer, when the call runs after a confirmation. */
   readonly toolConfirmation: ToolConfirmation | undefined;
   /** What the tool asked the person to confirm (its result is then dropped). */
@@ -29,6 +27,7 @@ export class CallToolContext implements ToolContext {
   /** An agent the tool ran left a request pending (its result is then dropped; the call waits). */
   awaitingNested = false;
   readonly #context: InvocationContext;
+  #actions: Partial<EventActions> | undefined;
 
   constructor(
     context: InvocationContext,
@@ -48,6 +47,16 @@ export class CallToolContext implements ToolContext {
       ...(typeof request.hint === 'string' ? { hint: request.hint } : {}),
       ...(request.payload === undefined ? {} : { payload: request.payload }),
     };
+  }
+
+  /** Control-flow actions the tool asks for; merged into the response event (made on first use). */
+  get actions(): Partial<EventActions> {
+    return (this.#actions ??= {});
+  }
+
+  /** The actions the tool asked for, or undefined when it never touched `actions`. */
+  get askedActions(): Partial<EventActions> | undefined {
+    return this.#actions;
   }
 
   /** Id of the invocation the call belongs to. */

@@ -140,7 +140,8 @@ export async function runToolCalls(
   const responses: FunctionResponse[] = [];
   const confirmations: ConfirmationAsk[] = [];
   let pausedNested = false;
-  for (const [index, result] of settled.entries()) {
+  for (let index = 0; index < settled.length; index += 1) {
+    const result = settled[index]!;
     if (result.status === 'rejected') throw firstFailure(settled) ?? result.reason;
     const call = calls[index]!;
     if (result.value === AWAITING_NESTED) {
@@ -158,7 +159,8 @@ export async function runToolCalls(
   }
   const actions: Partial<EventActions> = {};
   for (const toolContext of toolContexts) {
-    const asked = toolContext.actions;
+    const asked = toolContext.askedActions;
+    if (!asked) continue;
     if (asked.transferToAgent !== undefined) actions.transferToAgent ??= asked.transferToAgent;
     if (asked.escalate) actions.escalate = true;
     if (asked.skipSummarization) actions.skipSummarization = true;
