@@ -7,7 +7,7 @@ import {
 } from '@ferrite/core';
 
 /** What a tripped guard stops: `trip` gets the error the stream ends with. */
-export interface GuardedRun {
+interface GuardedRun {
   trip(error: FerriteError): void;
 }
 
