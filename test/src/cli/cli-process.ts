@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root. */
-export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The built command, as npm links it: `node packages/cli/dist/bin.js`. */
-export const BIN = join(ROOT, 'packages/cli/dist/bin.js');
+const BIN = join(ROOT, 'packages/cli/dist/bin.js');
 
 /**
  * Brings packages/cli/dist (and what it uses) up to date with `tsc -b`, one build at a time
