@@ -27,7 +27,7 @@ import { validateToolName } from '../tools/tool-name.js';
 import { ToolsetResolver } from '../tools/toolset-resolver.js';
 import { BranchHistory } from './branch-history.js';
 import { renderInstruction } from './instruction-template.js';
-import { assertKnownTools, runToolCalls } from './tool-calls.js';
+import { assertKnownTools, runToolCalls, type ToolCallsOutcome } from './tool-calls.js';
 import { toolTableOf } from './tool-table.js';
 import {
   confirmationRequestEvent,
@@ -286,22 +286,7 @@ export class LlmAgent<TOutput = unknown> implements Agent {
         assertKnownTools(resumed.calls, tools, this.name);
         const outcome = await runToolCalls(context, resumed.calls, tools, resumed.confirmed);
         resumed = undefined;
-        if (outcome.responses.length > 0 || !awaitsAnswers(outcome)) {
-          yield this.#event(context, {
-            content: {
-              role: 'user',
-              parts: outcome.responses.map((functionResponse) => ({ functionResponse })),
-            },
-            actions: outcome.actions,
-          });
-        }
-        if (outcome.confirmations.length > 0) {
-          yield this.#event(context, confirmationRequestEvent(outcome.confirmations));
-          return;
-        }
-        const { transferToAgent, escalate, skipSummarization } = outcome.actions;
-        if (context.ended || transferToAgent !== undefined || escalate || skipSummarization) return;
-        if (outcome.pausedNested) return;
+        if (yield* this.#toolOutcomeEvents(context, outcome, false)) return;
         continue;
       }
       const request: ModelRequest = {
@@ -389,31 +374,44 @@ export class LlmAgent<TOutput = unknown> implements Agent {
       if (context.ended) return;
 
       const outcome = await runToolCalls(context, calls, tools);
-      // Calls waiting for a confirmation have no response yet; the invocation pauses after them.
-      if (outcome.responses.length > 0 || !awaitsAnswers(outcome))
-        yield this.#event(context, {
-          content: {
-            role: 'user',
-            parts: outcome.responses.map((functionResponse) => ({ functionResponse })),
-          },
-          actions: outcome.actions,
-        });
-      if (outcome.confirmations.length > 0) {
-        yield this.#event(context, confirmationRequestEvent(outcome.confirmations));
-        return;
-      }
-      const { transferToAgent, escalate, skipSummarization } = outcome.actions;
-      if (
-        context.ended ||
-        transferToAgent !== undefined ||
-        escalate ||
-        skipSummarization ||
-        outcome.longRunning ||
-        outcome.pausedNested
-      ) {
-        return;
-      }
+      if (yield* this.#toolOutcomeEvents(context, outcome, true)) return;
     }
+  }
+
+  /**
+   * The events of one batch of tool calls: their responses (calls waiting for a confirmation
+   * have none yet) and the confirmation request that pauses the invocation after them. Returns
+   * true when the loop ends there: a pause, a transfer, an escalation, a skipped summary, an
+   * ended invocation, a nested run that paused, or (for calls the model just made) a
+   * long-running call.
+   */
+  async *#toolOutcomeEvents(
+    context: InvocationContext,
+    outcome: ToolCallsOutcome,
+    stopOnLongRunning: boolean,
+  ): AsyncGenerator<Event, boolean> {
+    if (outcome.responses.length > 0 || !awaitsAnswers(outcome)) {
+      yield this.#event(context, {
+        content: {
+          role: 'user',
+          parts: outcome.responses.map((functionResponse) => ({ functionResponse })),
+        },
+        actions: outcome.actions,
+      });
+    }
+    if (outcome.confirmations.length > 0) {
+      yield this.#event(context, confirmationRequestEvent(outcome.confirmations));
+      return true;
+    }
+    const { transferToAgent, escalate, skipSummarization } = outcome.actions;
+    return (
+      context.ended ||
+      transferToAgent !== undefined ||
+      escalate === true ||
+      skipSummarization === true ||
+      outcome.pausedNested === true ||
+      (stopOnLongRunning && outcome.longRunning)
+    );
   }
 
   #instructionText(context: InvocationContext): string | Promise<string> {
