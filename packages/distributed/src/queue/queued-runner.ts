@@ -310,13 +310,19 @@ export class QueuedRunner {
       throw new RunNotFoundError(`no run ${invocationId} in session ${sessionId}`);
     }
     if (after === undefined) return undefined;
-    const position = await this.#streams
+    const search = await this.#streams
       .findEvent(invocationId, validateName('after', after))
       .catch((error: unknown) => Promise.reject(redisFailure('the run cannot be found', error)));
-    if (position === undefined) {
+    if (search.kind === 'lost') {
+      // Redis lost the run after its meta was read (it restarted empty): its history is gone.
+      throw new RunNotFoundError(
+        `no run ${invocationId} in session ${sessionId}: Redis no longer knows it`,
+      );
+    }
+    if (search.kind === 'absent') {
       throw new InvalidArgumentError(`event ${after} is not in the stream of run ${invocationId}`);
     }
-    return position;
+    return search.id;
   }
 
   /** The run's stream as events; ends it with `run.worker_lost` when its job is gone. */

@@ -68,3 +68,17 @@ if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[2
 return 1
 `,
 };
+
+/**
+ * One page of the run's entries (`XRANGE` from ARGV[1], ARGV[2] of them), or nil when its meta is
+ * gone: Redis lost the run (restarted empty, or it expired), so an empty or short page would
+ * misstate its history. Checked in the same step as the read, so no restart falls between them.
+ * KEYS: the run's stream, its meta key.
+ */
+export const RUN_PAGE: StreamScript = {
+  keys: 2,
+  source: `
+if redis.call('EXISTS', KEYS[2]) == 0 then return false end
+return redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])
+`,
+};

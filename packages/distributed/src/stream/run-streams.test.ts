@@ -51,7 +51,8 @@ describe('RunStreams on the local Redis', () => {
     await streams.append(id, reply('Bye', 'e2'));
     await streams.finish(id, { type: 'end', outcome: 'completed' });
     const position = await streams.findEvent(id, 'e1');
-    const rest = await entries(id, position);
+    expect(position.kind).toBe('found');
+    const rest = await entries(id, position.kind === 'found' ? position.id : undefined);
     expect(rest.map(({ entry }) => (entry.type === 'event' ? entry.event.id : entry.type))).toEqual(
       ['e2', 'end'],
     );
@@ -73,6 +74,16 @@ describe('RunStreams on the local Redis', () => {
         message: `Redis lost run ${id} (its events are gone); the turn is not run again`,
       },
     ]);
+  });
+
+  it('tells an event absent from an intact stream from a run Redis lost (its meta gone)', async () => {
+    const id = randomUUID();
+    await streams.open(id, meta);
+    await streams.append(id, reply('Hello', 'e1'));
+    expect(await streams.findEvent(id, 'e9')).toEqual({ kind: 'absent' });
+    // Redis restarted empty: the run's keys are gone.
+    await client.del(`${keyPrefix}run:{${id}}`, `${keyPrefix}run:{${id}}:meta`);
+    expect(await streams.findEvent(id, 'e1')).toEqual({ kind: 'lost' });
   });
 
   it('keeps one end: a second finish changes nothing and later events are refused', async () => {

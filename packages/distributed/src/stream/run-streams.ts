@@ -9,7 +9,7 @@ import {
   type RunMeta,
   type RunStreamEntry,
 } from './run-stream-entry.js';
-import { APPEND_ENTRY, FINISH_RUN, OPEN_RUN, runScript } from './run-stream-scripts.js';
+import { APPEND_ENTRY, FINISH_RUN, OPEN_RUN, RUN_PAGE, runScript } from './run-stream-scripts.js';
 
 /** Settings of {@link RunStreams}. */
 export interface RunStreamsConfig {
@@ -34,6 +34,15 @@ export interface ReadEntry {
   readonly id: string;
   readonly entry: RunStreamEntry;
 }
+
+/**
+ * Where an event is in a run's stream: `found` at stream id `id`; `absent` from a stream Redis
+ * still knows; or `lost`: Redis no longer knows the run (its meta is gone), so its history is gone.
+ */
+export type EventSearch =
+  | { readonly kind: 'found'; readonly id: string }
+  | { readonly kind: 'absent' }
+  | { readonly kind: 'lost' };
 
 /** Options of {@link RunStreams.read}. */
 export interface ReadRunOptions {
@@ -141,20 +150,30 @@ export class RunStreams {
     return (await this.#config.client.exists(this.#cancelKey(invocationId))) === 1;
   }
 
-  /** The stream id of the entry holding event `eventId`, or undefined when the stream has none. */
-  async findEvent(invocationId: string, eventId: string): Promise<string | undefined> {
-    const [stream] = this.#keys(invocationId);
+  /**
+   * Where the stored event `eventId` is in the run's stream. Every page is read together with a
+   * check of the run's meta (one script), so a run Redis lost between an attach's lookup and its
+   * search (a restart) is `lost`, never an `absent` event of an intact stream.
+   */
+  async findEvent(invocationId: string, eventId: string): Promise<EventSearch> {
+    const [stream, , meta] = this.#keys(invocationId);
     let start = '-';
     for (;;) {
-      const page = await this.#config.client.xrange(stream, start, '+', 'COUNT', PAGE);
+      const page = (await runScript(
+        this.#config.client,
+        RUN_PAGE,
+        [stream, meta],
+        [start, PAGE],
+      )) as [string, string[]][] | null;
+      if (page === null) return { kind: 'lost' };
       for (const [id, fields] of page) {
         const entry = decodeEntry(fields);
         // Partial events share the id of the stored event that ends their reply: only that one counts.
         if (entry?.type === 'event' && entry.event.id === eventId && entry.event.partial !== true) {
-          return id;
+          return { kind: 'found', id };
         }
       }
-      if (page.length < PAGE) return undefined;
+      if (page.length < PAGE) return { kind: 'absent' };
       start = `(${page[page.length - 1]![0]}`;
     }
   }
