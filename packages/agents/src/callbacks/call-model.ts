@@ -36,7 +36,7 @@ export async function* callModel(
     (callback) => callback(callbackContext, request),
   );
   if (skipped) {
-    yield { ...skipped, partial: false };
+    yield complete(skipped);
     return;
   }
   context.countModelCall();
@@ -66,7 +66,17 @@ export async function* callModel(
     callbacks.afterModel,
     (callback) => callback(callbackContext, final),
   );
-  yield { ...(replaced ?? final), partial: false };
+  yield complete(replaced ?? final);
+}
+
+/**
+ * A copy of the response marked complete (`partial: false`). Copied onto a fresh object rather
+ * than spread and extended: on Node 20 a field added after a spread costs a new hidden class.
+ */
+function complete(response: ModelResponse): ModelResponse {
+  const copy: ModelResponse = Object.assign({}, response);
+  copy.partial = false;
+  return copy;
 }
 
 /**

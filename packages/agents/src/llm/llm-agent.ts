@@ -427,9 +427,11 @@ export class LlmAgent<TOutput = unknown> implements Agent {
    * this agent and branch.
    */
   #event(context: InvocationContext, init: EventInit): Event {
-    const fields: EventInit = { ...init, invocationId: context.invocationId, author: this.name };
-    if (context.branch !== undefined) fields.branch = context.branch;
-    return createEvent(fields);
+    const event = createEvent(init);
+    event.invocationId = context.invocationId;
+    event.author = this.name;
+    if (context.branch !== undefined) event.branch = context.branch;
+    return event;
   }
 }
 

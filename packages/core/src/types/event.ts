@@ -72,23 +72,35 @@ export function newEventId(): string {
 
 /** Builds a complete {@link Event}, filling id, timestamp, actions and empty invocation/author. */
 export function createEvent(init: EventInit = {}): Event {
-  // A plain spread and field writes: object rest destructuring is several times slower in V8,
-  // and events are created on every step of every run.
-  const event = { ...init } as Event;
+  // The required fields are laid out by a literal, then the init is copied onto it. A spread
+  // (`{ ...init }`) followed by new fields is what V8 (Node 20) does worst: the spread's result
+  // takes a map outside the transition tree, so every field added after it builds new maps,
+  // some twenty times the cost of this form. Events are created on every step of every run.
+  const event: Event = Object.assign(
+    { id: '', invocationId: '', author: '', timestamp: 0, actions: NO_ACTIONS },
+    init as Partial<Event>,
+  );
   event.id = init.id ?? newEventId();
   event.invocationId = init.invocationId ?? '';
   event.author = init.author ?? '';
   event.timestamp = init.timestamp ?? Date.now();
   const actions = init.actions;
-  event.actions = actions
-    ? {
-        ...actions,
-        stateDelta: actions.stateDelta ?? {},
-        artifactDelta: actions.artifactDelta ?? {},
-      }
-    : { stateDelta: {}, artifactDelta: {} };
+  if (actions) {
+    const copy: EventActions = Object.assign({ stateDelta: {}, artifactDelta: {} }, actions);
+    copy.stateDelta = actions.stateDelta ?? {};
+    copy.artifactDelta = actions.artifactDelta ?? {};
+    event.actions = copy;
+  } else {
+    event.actions = { stateDelta: {}, artifactDelta: {} };
+  }
   return event;
 }
+
+/** A placeholder until createEvent sets the event's own actions (never left on an event). */
+const NO_ACTIONS: EventActions = Object.freeze({
+  stateDelta: Object.freeze({}),
+  artifactDelta: Object.freeze({}),
+}) as EventActions;
 
 /** The function calls in an event's content, in order. */
 export function getFunctionCalls(event: Pick<Event, 'content'>): FunctionCall[] {

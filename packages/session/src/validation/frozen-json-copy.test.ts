@@ -85,6 +85,17 @@ describe('frozenJsonCopy', () => {
     expect(Object.isFrozen(copy.stateDelta)).toBe(true);
   });
 
+  it('keeps an own __proto__ key as a key, never as the prototype of the copy', () => {
+    const hostile = JSON.parse('{"content":{"__proto__":{"polluted":true},"text":"hi"}}') as {
+      content: Record<string, unknown>;
+    };
+    const copy = frozenJsonCopy(hostile, 'event e1');
+    expect(Object.getPrototypeOf(copy.content)).toBe(Object.prototype);
+    expect((copy.content as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(Object.keys(copy.content)).toEqual(['__proto__', 'text']);
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(hostile));
+  });
+
   it('rejects cycles and BigInt with InvalidArgumentError naming the value', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = { back: cyclic };
