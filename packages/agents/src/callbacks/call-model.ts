@@ -27,14 +27,27 @@ export async function* callModel(
   stream: boolean,
 ): AsyncGenerator<ModelResponse> {
   const plugins = context.plugins ?? [];
-  const callbackContext = new AgentCallbackContext(context);
-  const skipped = await firstAnswer(
-    plugins,
-    'beforeModel',
-    (plugin) => plugin.beforeModel?.(callbackContext, request),
-    callbacks.beforeModel,
-    (callback) => callback(callbackContext, request),
-  );
+  // Read when the model asks for it: most scripted and cached models never do, and an
+  // AbortSignal is costly to make on Node 20.
+  const options = {
+    stream,
+    get signal(): AbortSignal {
+      return context.signal;
+    },
+  };
+  // Made once a hook is to be called; a call without hooks (the common case) awaits none.
+  let callbackContext: AgentCallbackContext | undefined;
+  const contextOf = (): AgentCallbackContext =>
+    (callbackContext ??= new AgentCallbackContext(context));
+  const skipped = hasHook(plugins, 'beforeModel', callbacks.beforeModel)
+    ? await firstAnswer(
+        plugins,
+        'beforeModel',
+        (plugin) => plugin.beforeModel?.(contextOf(), request),
+        callbacks.beforeModel,
+        (callback) => callback(contextOf(), request),
+      )
+    : undefined;
   if (skipped) {
     yield complete(skipped);
     return;
@@ -42,31 +55,48 @@ export async function* callModel(
   context.countModelCall();
   let final: ModelResponse | undefined;
   try {
-    for await (const response of model.generate(request, { stream, signal: context.signal })) {
+    for await (const response of model.generate(request, options)) {
       if (response.partial) yield response;
       else final = response;
     }
   } catch (error) {
     if (context.signal.aborted) throw error;
-    const replacement = await firstAnswer(
-      plugins,
-      'onModelError',
-      (plugin) => plugin.onModelError?.(callbackContext, request, error),
-      callbacks.onModelError,
-      (callback) => callback(callbackContext, request, error),
-    );
+    const replacement = hasHook(plugins, 'onModelError', callbacks.onModelError)
+      ? await firstAnswer(
+          plugins,
+          'onModelError',
+          (plugin) => plugin.onModelError?.(contextOf(), request, error),
+          callbacks.onModelError,
+          (callback) => callback(contextOf(), request, error),
+        )
+      : undefined;
     if (!replacement) throw error;
     final = replacement;
   }
   if (!final) return;
-  const replaced = await firstAnswer(
-    plugins,
-    'afterModel',
-    (plugin) => plugin.afterModel?.(callbackContext, final),
-    callbacks.afterModel,
-    (callback) => callback(callbackContext, final),
-  );
-  yield complete(replaced ?? final);
+  const answered = final;
+  const replaced = hasHook(plugins, 'afterModel', callbacks.afterModel)
+    ? await firstAnswer(
+        plugins,
+        'afterModel',
+        (plugin) => plugin.afterModel?.(contextOf(), answered),
+        callbacks.afterModel,
+        (callback) => callback(contextOf(), answered),
+      )
+    : undefined;
+  // The model's own complete response goes on as it is; a callback's is marked complete.
+  yield replaced === undefined ? final : complete(replaced);
+}
+
+/** True when a plugin or one of the agent's callbacks implements `hook`. */
+function hasHook(
+  plugins: readonly Plugin[],
+  hook: 'beforeModel' | 'afterModel' | 'onModelError',
+  callbacks: readonly unknown[],
+): boolean {
+  if (callbacks.length > 0) return true;
+  for (const plugin of plugins) if (typeof plugin[hook] === 'function') return true;
+  return false;
 }
 
 /**

@@ -62,6 +62,16 @@ export interface ResumedCalls {
   confirmed: Map<string, ConfirmedCall>;
 }
 
+/** True when the session's newest user event holds function responses (answers to resume with). */
+function newestUserEventAnswers(events: readonly Event[]): boolean {
+  for (let index = events.length - 1; index >= 0; index -= 1) {
+    const event = events[index]!;
+    if (event.author !== 'user') continue;
+    return event.content?.parts.some((part) => part.functionResponse !== undefined) === true;
+  }
+  return false;
+}
+
 /** The newest call of `author` in `branch` with that id. */
 function callById(
   events: readonly Event[],
@@ -89,6 +99,8 @@ export function confirmedCallsFor(
   context: InvocationContext,
   agentName: string,
 ): ResumedCalls | undefined {
+  // Most turns start from an ordinary message: nothing to look up, nothing to allocate.
+  if (!newestUserEventAnswers(context.session.events)) return undefined;
   const calls: FunctionCall[] = [];
   const confirmed = new Map<string, ConfirmedCall>();
   for (const answer of resumedAnswersFor(context.session.events, agentName, context.branch)) {

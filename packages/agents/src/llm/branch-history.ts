@@ -157,7 +157,7 @@ function appendAnswered(history: CachedHistory, content: Content): void {
       closeTurn(history, contents);
     } else {
       const open = history.openCalls;
-      const answering = responses.filter((part) =>
+      const answering: Part[] = responses.filter((part) =>
         open.some((call) => call.id === part.functionResponse!.id),
       );
       if (answering.length > 0) {
@@ -228,12 +228,32 @@ function closeTurn(history: CachedHistory, contents: Content[]): void {
   }
 }
 
-/** A user-role content of function responses, ordered as the turn's calls. */
-function inCallOrder(calls: readonly FunctionCall[], parts: readonly Part[]): Content {
-  const position = new Map(calls.map((call, index) => [call.id, index]));
-  const rank = (part: Part): number => position.get(part.functionResponse?.id ?? '') ?? 0;
-  const sorted = [...parts].sort((left, right) => rank(left) - rank(right));
-  return Object.freeze({ role: 'user', parts: Object.freeze(sorted) as Part[] });
+/**
+ * A user-role content of function responses, ordered as the turn's calls. `parts` is a fresh
+ * array of the caller's, frozen into the content (sorted first when out of order).
+ */
+function inCallOrder(calls: readonly FunctionCall[], parts: Part[]): Content {
+  if (parts.length > 1 && !isInCallOrder(calls, parts)) {
+    const position = new Map(calls.map((call, index) => [call.id, index]));
+    const rank = (part: Part): number => position.get(part.functionResponse?.id ?? '') ?? 0;
+    parts.sort((left, right) => rank(left) - rank(right));
+  }
+  return Object.freeze({ role: 'user', parts: Object.freeze(parts) as Part[] });
+}
+
+/** True when the responses already follow the calls' order (always so for one response). */
+function isInCallOrder(calls: readonly FunctionCall[], parts: readonly Part[]): boolean {
+  let previous = -1;
+  for (const part of parts) {
+    const id = part.functionResponse?.id;
+    const rank = Math.max(
+      0,
+      calls.findIndex((call) => call.id === id),
+    );
+    if (rank < previous) return false;
+    previous = rank;
+  }
+  return true;
 }
 
 /** `content` with its function responses, which answer no open call, told as text. */

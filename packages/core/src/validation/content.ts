@@ -63,8 +63,44 @@ export function validateContent(value: unknown, what = 'content'): Content {
   if (value.role !== undefined && typeof value.role !== 'string') {
     throw new InvalidArgumentError(`${what}.role must be a string`);
   }
-  value.parts.forEach((part: unknown, index) => validatePart(part, `${what}.parts[${index}]`));
+  const parts: unknown[] = value.parts;
+  for (let index = 0; index < parts.length; index += 1) {
+    // The common well-formed part is checked without building its name or any list; only a
+    // part that fails is walked again to say what is wrong with it.
+    const part = parts[index];
+    if (!isWellFormedPart(part)) {
+      const where = `${what}.parts[${index}]`;
+      validatePart(part, where);
+      throw new InvalidArgumentError(`${where} is not a well-formed part`);
+    }
+  }
   return value as unknown as Content;
+}
+
+/** The same verdict as {@link validatePart}, as a boolean, allocating nothing. */
+function isWellFormedPart(part: unknown): boolean {
+  if (!isRecord(part)) return false;
+  if (part.thought !== undefined && typeof part.thought !== 'boolean') return false;
+  let field: (typeof DATA_FIELDS)[number] | undefined;
+  for (const candidate of DATA_FIELDS) {
+    if (part[candidate] === undefined) continue;
+    if (field !== undefined) return false;
+    field = candidate;
+  }
+  if (field === undefined) return false;
+  if (field === 'text') return typeof part.text === 'string';
+  const data = part[field];
+  if (!isRecord(data)) return false;
+  switch (field) {
+    case 'inlineData':
+      return typeof data.mimeType === 'string' && typeof data.data === 'string';
+    case 'fileData':
+      return typeof data.mimeType === 'string' && typeof data.fileUri === 'string';
+    case 'functionCall':
+      return typeof data.name === 'string' && (data.args === undefined || isRecord(data.args));
+    case 'functionResponse':
+      return typeof data.name === 'string' && isRecord(data.response);
+  }
 }
 
 /**

@@ -175,12 +175,17 @@ export class InMemorySessionService implements SessionService {
    */
   async appendEvent(options: AppendEventOptions): Promise<Event> {
     const { session, event } = options;
-    const appName = validateName('appName', session.appName);
-    const userId = validateName('userId', session.userId);
-    const sessionId = validateName('sessionId', session.id);
+    const { appName, userId, id: sessionId } = session;
+    // A session found by its names was created with them, so they were checked then; only a
+    // miss needs them checked, to tell a malformed name from a missing session.
+    const stored = this.#find(appName, userId, sessionId);
+    if (!stored) {
+      validateName('appName', appName);
+      validateName('userId', userId);
+      validateName('sessionId', sessionId);
+    }
     if (event.partial) return event;
     const frozen = toStorableEvent(event);
-    const stored = this.#find(appName, userId, sessionId);
     if (!stored) {
       throw new SessionNotFoundError(
         `session ${sessionId} of user ${userId} in ${appName} not found`,
