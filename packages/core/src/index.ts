@@ -171,6 +171,8 @@ export {
 export type { Agent } from './agent/agent.js';
 export { validateAgentName } from './agent/validate-agent-name.js';
 export type { InvocationContext, StateView, ScopedArtifacts } from './agent/invocation-context.js';
+export { frozenJsonCopy, jsonCopy } from './validation/json-copy.js';
+export { isAborted, throwIfAborted } from './agent/invocation-context.js';
 export type { CallbackContext } from './agent/callback-context.js';
 export { PRIVATE_BRANCH_KEY, isPrivateToBranch, isWithinBranch } from './agent/private-branch.js';
 export type {
@@ -214,10 +216,7 @@ export {
 } from './telemetry/logger.js';
 export { JsonLogger, type JsonLoggerConfig } from './telemetry/json-logger.js';
 export { pinoLogger, type PinoLike } from './telemetry/pino-logger.js';
-export {
-  type TracingConfig,
-  type TracingMetadataValue,
-} from './telemetry/tracing-config.js';
+export { type TracingConfig, type TracingMetadataValue } from './telemetry/tracing-config.js';
 export {
   TelemetryAttributes,
   TelemetryOperations,

@@ -1,5 +1,6 @@
 import {
   callPluginHook,
+  isAborted,
   type InvocationContext,
   type Model,
   type ModelRequest,
@@ -19,7 +20,43 @@ import { isAnswer, type CallbackLists } from './callbacks.js';
  * - `afterModel`: a returned response replaces the complete answer.
  * Partial responses pass through untouched. A plugin that throws fails the run with PluginError.
  */
-export async function* callModel(
+export function callModel(
+  context: InvocationContext,
+  model: Model,
+  request: ModelRequest,
+  callbacks: CallbackLists,
+  stream: boolean,
+): AsyncIterable<ModelResponse> {
+  const plugins = context.plugins ?? [];
+  if (
+    hasHook(plugins, 'beforeModel', callbacks.beforeModel) ||
+    hasHook(plugins, 'afterModel', callbacks.afterModel) ||
+    hasHook(plugins, 'onModelError', callbacks.onModelError)
+  ) {
+    return callWithHooks(context, model, request, callbacks, stream);
+  }
+  // No hook to run: the model's own stream, with nothing in between.
+  context.countModelCall();
+  return model.generate(request, modelCallOptions(context, stream));
+}
+
+/**
+ * The options of one model call. The run's signal is read when the model asks for it: most
+ * scripted and cached models never do, and an AbortSignal is costly to make on Node 20.
+ */
+function modelCallOptions(
+  context: InvocationContext,
+  stream: boolean,
+): { stream: boolean; readonly signal: AbortSignal } {
+  return {
+    stream,
+    get signal(): AbortSignal {
+      return context.signal;
+    },
+  };
+}
+
+async function* callWithHooks(
   context: InvocationContext,
   model: Model,
   request: ModelRequest,
@@ -27,14 +64,7 @@ export async function* callModel(
   stream: boolean,
 ): AsyncGenerator<ModelResponse> {
   const plugins = context.plugins ?? [];
-  // Read when the model asks for it: most scripted and cached models never do, and an
-  // AbortSignal is costly to make on Node 20.
-  const options = {
-    stream,
-    get signal(): AbortSignal {
-      return context.signal;
-    },
-  };
+  const options = modelCallOptions(context, stream);
   // Made once a hook is to be called; a call without hooks (the common case) awaits none.
   let callbackContext: AgentCallbackContext | undefined;
   const contextOf = (): AgentCallbackContext =>
@@ -60,7 +90,7 @@ export async function* callModel(
       else final = response;
     }
   } catch (error) {
-    if (context.signal.aborted) throw error;
+    if (isAborted(context)) throw error;
     const replacement = hasHook(plugins, 'onModelError', callbacks.onModelError)
       ? await firstAnswer(
           plugins,

@@ -98,11 +98,7 @@ describe('ToolContext', () => {
 
 describe('CallToolContext actions', () => {
   it('makes the actions object on first use and keeps what the tool wrote in it', () => {
-    const context = new CallToolContext(
-      {} as InvocationContext,
-      'call-1',
-      new AbortController().signal,
-    );
+    const context = new CallToolContext({} as InvocationContext, 'call-1', new AbortController());
     expect(context.askedActions).toBeUndefined();
     context.actions.escalate = true;
     context.actions.transferToAgent = 'billing';

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '@ferrite/core';
 import { watchNestedRun } from '../confirmation/nested-pause.js';
+import type { SignalSource } from './tool-batch.js';
 import type {
   Agent,
   Content,
@@ -18,8 +19,6 @@ import type {
 export class CallToolContext implements ToolContext {
   /** Id of the function call this context answers. */
   readonly functionCallId: string;
-  /** Aborted when the run is cancelled or another call of the same response fails the run. */
-  readonly signal: AbortSignal;
   /** The person's answer, when the call runs after a confirmation. */
   readonly toolConfirmation: ToolConfirmation | undefined;
   /** What the tool asked the person to confirm (its result is then dropped). */
@@ -27,18 +26,27 @@ export class CallToolContext implements ToolContext {
   /** An agent the tool ran left a request pending (its result is then dropped; the call waits). */
   awaitingNested = false;
   readonly #context: InvocationContext;
+  readonly #signalSource: SignalSource;
   #actions: Partial<EventActions> | undefined;
 
   constructor(
     context: InvocationContext,
     functionCallId: string,
-    signal: AbortSignal,
+    signalSource: SignalSource,
     toolConfirmation?: ToolConfirmation,
   ) {
     this.#context = context;
     this.functionCallId = functionCallId;
-    this.signal = signal;
+    this.#signalSource = signalSource;
     this.toolConfirmation = toolConfirmation;
+  }
+
+  /**
+   * Aborted when the run is cancelled or another call of the same response fails the run (read
+   * from the batch when the tool asks for it).
+   */
+  get signal(): AbortSignal {
+    return this.#signalSource.signal;
   }
 
   /** Asks the person to confirm this call; the invocation pauses once the tools of the turn ran. */

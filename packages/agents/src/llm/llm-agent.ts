@@ -19,6 +19,7 @@ import {
   type Tool,
   type Toolset,
   isToolset,
+  throwIfAborted,
   validateAgentName,
 } from '@ferrite/core';
 import { attachSubAgents } from '../agent/attach-sub-agents.js';
@@ -280,7 +281,7 @@ export class LlmAgent<TOutput = unknown> implements Agent {
     let corrections: Content[] = [];
     let retriesLeft = this.outputRetries;
     for (;;) {
-      context.signal.throwIfAborted();
+      throwIfAborted(context);
       if (toolsets) ({ tools, declarations } = await toolsets.resolve(context));
       if (resumed) {
         assertKnownTools(resumed.calls, tools, this.name);
@@ -330,7 +331,7 @@ export class LlmAgent<TOutput = unknown> implements Agent {
         }
         final = response;
       }
-      context.signal.throwIfAborted();
+      throwIfAborted(context);
       if (!final) throw new ModelError(`The model of agent '${this.name}' ended without an answer`);
 
       const content = withCallIds(final.content);

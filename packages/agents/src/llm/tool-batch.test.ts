@@ -5,7 +5,7 @@ import { toolBatch } from './tool-batch.js';
 describe('toolBatch', () => {
   it('gives a single call the run signal itself and settles its outcome', async () => {
     const run = new AbortController();
-    const batch = toolBatch(run.signal, 1);
+    const batch = toolBatch(run, 1);
     expect(batch.signal).toBe(run.signal);
     const failure = new Error('boom');
     expect(await batch.settle([batch.watch(Promise.reject(failure))])).toEqual([
@@ -19,7 +19,7 @@ describe('toolBatch', () => {
 
   it('aborts the other calls when one fails, and leaves no listener on the run signal', async () => {
     const run = new AbortController();
-    const batch = toolBatch(run.signal, 2);
+    const batch = toolBatch(run, 2);
     expect(batch.signal).not.toBe(run.signal);
     expect(getEventListeners(run.signal, 'abort')).toHaveLength(1);
     const failure = new Error('boom');
@@ -41,13 +41,13 @@ describe('toolBatch', () => {
 
   it('follows the run signal while the calls run, also when it was aborted before', async () => {
     const run = new AbortController();
-    const batch = toolBatch(run.signal, 3);
+    const batch = toolBatch(run, 3);
     const reason = new Error('cancelled');
     run.abort(reason);
     expect(batch.signal.reason).toBe(reason);
     const early = new AbortController();
     early.abort(reason);
-    expect(toolBatch(early.signal, 2).signal.aborted).toBe(true);
+    expect(toolBatch(early, 2).signal.aborted).toBe(true);
     await batch.settle([]);
     expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
   });

@@ -16,13 +16,22 @@ export interface ToolBatch {
 
 const unchanged = <T>(promise: Promise<T>): Promise<T> => promise;
 
-/** One call: the run's own signal, and its outcome awaited directly. */
-class SingleCall implements ToolBatch {
+/** Where the run's signal is read from (it may be made on first read). */
+export interface SignalSource {
   readonly signal: AbortSignal;
+}
+
+/** One call: the run's own signal (read only when the tool asks), its outcome awaited directly. */
+class SingleCall implements ToolBatch {
+  readonly #run: SignalSource;
   readonly watch = unchanged;
 
-  constructor(signal: AbortSignal) {
-    this.signal = signal;
+  constructor(run: SignalSource) {
+    this.#run = run;
+  }
+
+  get signal(): AbortSignal {
+    return this.#run.signal;
   }
 
   async settle<T>(promises: Promise<T>[]): Promise<PromiseSettledResult<T>[]> {
@@ -66,7 +75,7 @@ class ManyCalls implements ToolBatch {
   }
 }
 
-/** The batch for `count` calls made under the run's `signal`. */
-export function toolBatch(signal: AbortSignal, count: number): ToolBatch {
-  return count === 1 ? new SingleCall(signal) : new ManyCalls(signal);
+/** The batch for `count` calls made under the run's signal. */
+export function toolBatch(run: SignalSource, count: number): ToolBatch {
+  return count === 1 ? new SingleCall(run) : new ManyCalls(run.signal);
 }

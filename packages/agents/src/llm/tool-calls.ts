@@ -5,6 +5,8 @@ import {
   PluginError,
   REJECTED_CALL_RESPONSE,
   ToolCallError,
+  isAborted,
+  jsonCopy,
   type ConfirmationRequest,
   type EventActions,
   type FunctionCall,
@@ -84,8 +86,7 @@ export async function runToolCalls(
   tools: ReadonlyMap<string, Tool>,
   confirmed?: ReadonlyMap<string, ConfirmedCall>,
 ): Promise<ToolCallsOutcome> {
-  const batch = toolBatch(context.signal, calls.length);
-  const signal = batch.signal;
+  const batch = toolBatch(context, calls.length);
   const firstTransfer = calls.find((call) => call.name === TRANSFER_TOOL_NAME);
   const toolContexts: CallToolContext[] = [];
   const settled = await batch.settle(
@@ -99,7 +100,7 @@ export async function runToolCalls(
         const check = await checkToolArguments(tool, answer?.args ?? call.args);
         if (!check.ok)
           return { error: `Invalid arguments for tool '${call.name}': ${check.message}` };
-        const toolContext = new CallToolContext(context, call.id, signal, answer?.confirmation);
+        const toolContext = new CallToolContext(context, call.id, batch, answer?.confirmation);
         toolContexts.push(toolContext);
         try {
           // A tool that never asks for confirmation skips the gate's async call.
@@ -123,7 +124,7 @@ export async function runToolCalls(
           if (toolContext.awaitingNested) return AWAITING_NESTED;
           return toResponse(result);
         } catch (error) {
-          if (context.signal.aborted) throw context.signal.reason;
+          if (isAborted(context)) throw context.signal.reason;
           if (ToolCallError.isInstance(error) || PluginError.isInstance(error)) throw error;
           const message = error instanceof Error ? error.message : String(error);
           if ((tool as { failRunOnError?: boolean }).failRunOnError) {
@@ -136,7 +137,7 @@ export async function runToolCalls(
       })
       .map(batch.watch),
   );
-  if (context.signal.aborted) throw context.signal.reason;
+  if (isAborted(context)) throw context.signal.reason;
   const responses: FunctionResponse[] = [];
   const confirmations: ConfirmationAsk[] = [];
   let pausedNested = false;
@@ -185,8 +186,9 @@ function toResponse(value: unknown): Record<string, unknown> {
       ? value
       : { result: value ?? null };
   try {
-    return JSON.parse(JSON.stringify(wrapped)) as Record<string, unknown>;
+    return jsonCopy(wrapped as Record<string, unknown>, "The tool's result");
   } catch (error) {
-    return { error: `The tool's result cannot be sent to the model: ${(error as Error).message}` };
+    const reason = ((error as Error).cause as Error | undefined) ?? (error as Error);
+    return { error: `The tool's result cannot be sent to the model: ${reason.message}` };
   }
 }

@@ -3,6 +3,7 @@ import {
   TELEMETRY_SCOPE,
   TelemetryAttributes as A,
   errorTypeOf,
+  isAborted,
   invocationAttributes,
   spanText,
   traceParentOf,
@@ -19,7 +20,7 @@ import { endSpanWithError } from './span-end.js';
  * the arguments and the result. A tool that throws ends its span with status ERROR and counts
  * in `ferrite.tool.errors`, whether the error goes back to the model or fails the run.
  */
-export async function traceToolCall<TResult>(
+export function traceToolCall<TResult>(
   context: InvocationContext,
   tool: Tool,
   call: FunctionCall,
@@ -27,7 +28,19 @@ export async function traceToolCall<TResult>(
 ): Promise<TResult> {
   const parent = traceParentOf(context) as Context | undefined;
   const instruments = agentInstruments();
+  // Nothing recorded: the call itself, without an async frame around it.
   if (parent === undefined && instruments === undefined) return execute();
+  return traced(context, tool, call, execute, parent, instruments);
+}
+
+async function traced<TResult>(
+  context: InvocationContext,
+  tool: Tool,
+  call: FunctionCall,
+  execute: () => Promise<TResult>,
+  parent: Context | undefined,
+  instruments: ReturnType<typeof agentInstruments>,
+): Promise<TResult> {
   const span = parent ? startSpan(context, tool, call, parent) : undefined;
   let result: TResult;
   try {
@@ -35,7 +48,7 @@ export async function traceToolCall<TResult>(
   } catch (error) {
     if (span) endSpanWithError(span, error);
     // A call stopped with its run is no tool error.
-    if (instruments && !context.signal.aborted) {
+    if (instruments && !isAborted(context)) {
       instruments.toolErrors.add(1, {
         [A.TOOL_NAME]: tool.name,
         [A.ERROR_TYPE]: errorTypeOf(error),

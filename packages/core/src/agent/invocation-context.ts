@@ -58,6 +58,12 @@ export interface InvocationContext {
   readonly runConfig: ResolvedRunConfig;
   /** Aborted when the caller unsubscribes or a guard trips. */
   readonly signal: AbortSignal;
+  /**
+   * True once `signal` is aborted, readable without making the signal (the Runner makes it on
+   * first read: most turns never need one). A context without it is read through `signal`;
+   * {@link isAborted} and {@link throwIfAborted} read either.
+   */
+  readonly aborted?: boolean | undefined;
   // The optional members also admit `undefined` so that an implementation holding them as
   // `T | undefined` fields (the Runner's context) satisfies this interface in a project that
   // compiles with `exactOptionalPropertyTypes`.
@@ -90,4 +96,15 @@ export interface InvocationContext {
     message: Content,
     options: { branch: string; signal?: AbortSignal; functionCallId?: string },
   ): AsyncIterable<Event>;
+}
+
+/** True once the context's run is aborted; reads `aborted` when the context has it, else `signal`. */
+export function isAborted(context: Pick<InvocationContext, 'signal' | 'aborted'>): boolean {
+  const aborted = context.aborted;
+  return aborted === undefined ? context.signal.aborted : aborted;
+}
+
+/** Throws the abort reason of the context's run once it is aborted (as `signal.throwIfAborted`). */
+export function throwIfAborted(context: Pick<InvocationContext, 'signal' | 'aborted'>): void {
+  if (isAborted(context)) context.signal.throwIfAborted();
 }

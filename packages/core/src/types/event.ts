@@ -100,7 +100,7 @@ export function createEvent(init: EventInit = {}): Event {
 const NO_ACTIONS: EventActions = Object.freeze({
   stateDelta: Object.freeze({}),
   artifactDelta: Object.freeze({}),
-}) as EventActions;
+});
 
 /** The function calls in an event's content, in order. */
 export function getFunctionCalls(event: Pick<Event, 'content'>): FunctionCall[] {

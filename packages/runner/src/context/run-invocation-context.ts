@@ -97,6 +97,9 @@ export class RunInvocationContext implements InvocationContext {
   get signal(): AbortSignal {
     return this.#shared.signal;
   }
+  get aborted(): boolean {
+    return this.#shared.aborted;
+  }
   get memory(): RunScope['memory'] {
     return this.#shared.memory;
   }

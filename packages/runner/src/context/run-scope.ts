@@ -22,7 +22,8 @@ export interface RunScopeConfig {
   session: Session;
   userContent: Content;
   runConfig: ResolvedRunConfig;
-  signal: AbortSignal;
+  /** Where the run's signal is read from, when somebody asks for it (it is made on first read). */
+  signalSource: { readonly signal: AbortSignal; readonly aborted: boolean };
   artifactService?: ArtifactService | undefined;
   memoryService?: MemoryService | undefined;
   plugins?: readonly Plugin[] | undefined;
@@ -38,7 +39,7 @@ export class RunScope {
   readonly userId: string;
   readonly session: Session;
   readonly runConfig: ResolvedRunConfig;
-  readonly signal: AbortSignal;
+  readonly #signalSource: RunScopeConfig['signalSource'];
   readonly artifactService: ArtifactService | undefined;
   readonly memory: { search(query: string, limit?: number): Promise<MemoryEntry[]> } | undefined;
   userContent: Content;
@@ -64,7 +65,8 @@ export class RunScope {
     this.session = init.session;
     this.userContent = init.userContent;
     this.runConfig = init.runConfig;
-    this.signal = init.signal;
+    const signalSource = init.signalSource;
+    this.#signalSource = signalSource;
     this.artifactService = init.artifactService;
     this.plugins = init.plugins ?? [];
     const memoryService = init.memoryService;
@@ -75,13 +77,23 @@ export class RunScope {
               appName: init.appName,
               userId: init.userId,
               query,
-              signal: init.signal,
+              signal: signalSource.signal,
               ...(limit === undefined ? {} : { limit }),
             });
             return result.memories;
           },
         }
       : undefined;
+  }
+
+  /** The run's signal (made on first read). */
+  get signal(): AbortSignal {
+    return this.#signalSource.signal;
+  }
+
+  /** True once the run's signal is aborted, read without making the signal. */
+  get aborted(): boolean {
+    return this.#signalSource.aborted;
   }
 
   /** Counts one model call; throws MaxTurnsExceededError past `runConfig.maxTurns`. */

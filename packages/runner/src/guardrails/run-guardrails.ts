@@ -72,13 +72,18 @@ export class RunGuardrails {
     this.#tree = tree;
   }
 
-  /** Runs the blocking input guardrails, then starts the parallel ones; throws a trip. */
-  async beforeAgent(context: RunInvocationContext): Promise<void> {
-    const guardrails = [
-      ...(context.runConfig.inputGuardrails ?? []),
-      ...(context.agent.inputGuardrails ?? []),
-    ];
-    if (guardrails.length === 0) return;
+  /**
+   * Runs the blocking input guardrails, then starts the parallel ones; throws a trip. Without
+   * input guardrails it returns nothing to await (no async frame per run).
+   */
+  beforeAgent(context: RunInvocationContext): Promise<void> | undefined {
+    const run = context.runConfig.inputGuardrails ?? [];
+    const own = context.agent.inputGuardrails ?? [];
+    if (run.length === 0 && own.length === 0) return undefined;
+    return this.#beforeAgent(context, [...run, ...own]);
+  }
+
+  async #beforeAgent(context: RunInvocationContext, guardrails: InputGuardrail[]): Promise<void> {
     const check = (list: InputGuardrail[]): Promise<Verdict[]> =>
       Promise.all(
         list.map((guardrail) =>
@@ -105,13 +110,30 @@ export class RunGuardrails {
   }
 
   /** Waits for the parallel input guardrails (a trip stops the invocation). */
-  async afterAgent(): Promise<void> {
-    if (this.#parallel) await this.#control.guard(this.#parallel);
+  afterAgent(): Promise<void> | undefined {
+    if (!this.#parallel) {
+      this.#control.checkpoint();
+      return undefined;
+    }
+    return this.#afterParallel(this.#parallel);
+  }
+
+  async #afterParallel(parallel: Promise<void>): Promise<void> {
+    await this.#control.guard(parallel);
     this.#control.checkpoint();
   }
 
-  /** Checks the invocation's final answer with the output guardrails; throws a trip. */
-  async checkOutput(context: RunInvocationContext): Promise<void> {
+  /**
+   * Checks the invocation's final answer with the output guardrails; throws a trip. Without
+   * output guardrails on the run or in the tree it neither looks for the answer nor awaits.
+   */
+  checkOutput(context: RunInvocationContext): Promise<void> | undefined {
+    if ((context.runConfig.outputGuardrails?.length ?? 0) === 0 && !this.#tree.hasOutputGuardrails)
+      return undefined;
+    return this.#checkOutput(context);
+  }
+
+  async #checkOutput(context: RunInvocationContext): Promise<void> {
     const final = finalAnswerOf(context);
     if (!final?.content) return;
     const agent: Agent = this.#tree.find(final.author) ?? context.agent;

@@ -67,7 +67,8 @@ export class AgentLoop {
           finished = true;
           break;
         }
-        const stored = await this.#pipeline.deliver(context, next.value);
+        const delivered = this.#pipeline.deliver(context, next.value);
+        const stored = delivered instanceof Promise ? await delivered : delivered;
         if (stored && this.#telemetry)
           this.#telemetry.event(context.contextOf(stored.author, stored.branch) ?? context, stored);
         const target = stored?.actions.transferToAgent;

@@ -60,7 +60,9 @@ const event = (id: string): Event => createEvent({ id, author: 'agent' });
 describe('EventPipeline.append', () => {
   it('stores appends started together one at a time, in the order they were started', async () => {
     const { pipeline: events, store, session } = await pipeline();
-    const stored = await Promise.all(['a', 'b', 'c'].map((id) => events.append(event(id))));
+    const stored = await Promise.all(
+      ['a', 'b', 'c'].map((id) => Promise.resolve(events.append(event(id)))),
+    );
     expect(stored.map((each) => each.id)).toEqual(['a', 'b', 'c']);
     expect(store.mostAtOnce).toBe(1);
     // With nothing in flight, a later append starts at once and is stored after them.
@@ -74,7 +76,9 @@ describe('EventPipeline.append', () => {
   it('goes on with the appends queued behind one that fails', async () => {
     const { pipeline: events, store } = await pipeline();
     await events.append(event('a'));
-    const results = await Promise.allSettled(['b', 'a', 'c'].map((id) => events.append(event(id))));
+    const results = await Promise.allSettled(
+      ['b', 'a', 'c'].map((id) => Promise.resolve(events.append(event(id)))),
+    );
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({
       code: 'invalid_argument',

@@ -10,6 +10,7 @@ import {
 import type { TakenWrites } from '../context/pending-writes.js';
 import { pendingWritesOf, type RunInvocationContext } from '../context/run-invocation-context.js';
 import { withEventDefaults } from './event-defaults.js';
+import { appendNowOf, type AppendNow } from './session-read.js';
 import { Halted } from './halted.js';
 import type { HaltControl } from './halt-control.js';
 import type { RunGuards } from './run-guards.js';
@@ -41,6 +42,7 @@ export class EventPipeline {
   readonly #guards: RunGuards;
   readonly #eventPlugins: readonly Plugin[];
   readonly #emitPartials: boolean;
+  readonly #appendAtOnce: AppendNow | undefined;
   #inflight: Promise<void> | undefined;
   /** Appends started and not yet settled; the newest of them is `#appendTail`. */
   #appending = 0;
@@ -50,6 +52,7 @@ export class EventPipeline {
     this.#control = init.control;
     this.#session = init.session;
     this.#sessionService = init.sessionService;
+    this.#appendAtOnce = appendNowOf(init.sessionService);
     this.#subscriber = init.subscriber;
     this.#guards = init.guards;
     this.#eventPlugins =
@@ -59,8 +62,14 @@ export class EventPipeline {
     this.#emitPartials = init.streamingMode === 'sse';
   }
 
-  /** Handles one agent event; returns the stored event (undefined for partial events). */
-  deliver(context: RunInvocationContext, raw: Event): Promise<Event | undefined> {
+  /**
+   * Handles one agent event; gives the stored event (undefined for partial events), at once
+   * when the store appended it at once. Never throws: failures come as a rejected promise.
+   */
+  deliver(
+    context: RunInvocationContext,
+    raw: Event,
+  ): Event | undefined | Promise<Event | undefined> {
     // Without plugins, a complete event goes straight to the store and is emitted there: no
     // async frame of its own (one promise hop less per event).
     if (
@@ -97,13 +106,32 @@ export class EventPipeline {
     return this.#enqueue(event, true);
   }
 
-  /** Stores an event (never after the invocation stopped) and returns the stored copy. */
-  append(event: Event): Promise<Event> {
+  /**
+   * Stores an event (never after the invocation stopped) and gives the stored copy, at once when
+   * the store appended it at once. Never throws: failures come as a rejected promise.
+   */
+  append(event: Event): Event | Promise<Event> {
     return this.#enqueue(event, false);
   }
 
   /** Stores `event` after the appends in flight, then emits the stored copy when `emit`. */
-  #enqueue(event: Event, emit: boolean): Promise<Event> {
+  #enqueue(event: Event, emit: boolean): Event | Promise<Event> {
+    // A store that appends at once (in memory), with nothing in flight: stored and emitted
+    // here, with no promise, no guard and no async frame; the invocation's next checkpoint
+    // sees a stop as soon as it would after an awaited append.
+    if (this.#appending === 0 && this.#appendAtOnce !== undefined) {
+      try {
+        this.#control.checkpoint();
+        const stored = this.#appendAtOnce({ session: this.#session, event });
+        if (stored !== undefined) {
+          if (emit) this.#emit(stored);
+          return stored;
+        }
+      } catch (error) {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the original error, unchanged
+        return Promise.reject(error);
+      }
+    }
     // An agent used as a tool stores its events while other branches may store theirs: appends
     // wait for the one in flight, so the session's revision moves one append at a time. Only
     // then is a chain built; an append with none in flight costs its own call alone.

@@ -27,6 +27,10 @@ import type { RunRequest, RunnerParts } from './run-request.js';
 
 type StopReason = 'cancel' | 'interrupt' | FerriteError;
 
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return value instanceof Promise;
+}
+
 /**
  * One invocation (one subscription of `run`): loads the session, selects the agent, stores
  * the user event, runs the agents and settles the stream. Cancellation, interruption and
@@ -36,7 +40,10 @@ export class Invocation implements SessionLockHolder, HaltControl {
   readonly #parts: RunnerParts;
   readonly #request: RunRequest;
   readonly #subscriber: Subscriber<Event>;
-  readonly #controller = new AbortController();
+  /** Made when someone first reads `signal` (many runs never do: an AbortSignal is costly). */
+  #controller: AbortController | undefined;
+  #aborted = false;
+  #abortReason: unknown;
   readonly #guards: RunGuards;
   #stop: StopReason | undefined;
   #settled = false;
@@ -54,8 +61,26 @@ export class Invocation implements SessionLockHolder, HaltControl {
     this.#guards = RunGuards.of(request.runConfig, this);
   }
 
+  /** The run's signal, aborted once it stops (made on first read, aborted already if it has). */
   get signal(): AbortSignal {
-    return this.#controller.signal;
+    let controller = this.#controller;
+    if (controller === undefined) {
+      controller = this.#controller = new AbortController();
+      if (this.#aborted) controller.abort(this.#abortReason);
+    }
+    return controller.signal;
+  }
+
+  /** True once the run's signal is aborted (read without making the signal). */
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  #abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#abortReason = reason;
+    this.#controller?.abort(reason);
   }
 
   /** True once cancelled, interrupted or tripped. */
@@ -152,7 +177,7 @@ export class Invocation implements SessionLockHolder, HaltControl {
     if (this.#stop !== undefined || this.#settled) return;
     this.#stop = reason;
     this.#telemetry?.halted(reason);
-    this.#controller.abort(
+    this.#abort(
       typeof abortReason === 'string' ? new DOMException(abortReason, 'AbortError') : abortReason,
     );
     const waiter = this.#waiter;
@@ -174,7 +199,7 @@ export class Invocation implements SessionLockHolder, HaltControl {
       this.#subscriber.complete();
     } else {
       // Work the failed agent left running (tools, parallel branches) stops with the run.
-      this.#controller.abort(new DOMException('The run failed', 'AbortError'));
+      this.#abort(new DOMException('The run failed', 'AbortError'));
       this.#subscriber.error(toFerriteError(failure));
     }
   }
@@ -190,7 +215,7 @@ export class Invocation implements SessionLockHolder, HaltControl {
       session,
       userContent: this.#request.message,
       runConfig,
-      signal: this.#controller.signal,
+      signalSource: this,
       artifactService: this.#parts.artifactService,
       memoryService: this.#parts.memoryService,
       plugins,
@@ -215,14 +240,21 @@ export class Invocation implements SessionLockHolder, HaltControl {
         runNestedAgent(this, pipeline, parent, agent, message, options),
       );
 
-    const earlyExit = await runBeforeRun(this, plugins, context);
-    shared.userContent = await runOnUserMessage(this, plugins, context, shared.userContent);
-    if (!earlyExit)
-      shared.memories = await preloadMemories(this, this.#parts, this.#request, shared.userContent);
+    // Each step below returns a promise only when it has work to wait for (a plugin, a memory
+    // service, a guardrail); the others cost no async frame and no await.
+    const beforeRun = runBeforeRun(this, plugins, context);
+    const earlyExit = beforeRun && (await beforeRun);
+    const userContent = runOnUserMessage(this, plugins, context, shared.userContent);
+    shared.userContent = isPromise(userContent) ? await userContent : userContent;
+    if (!earlyExit) {
+      const memories = preloadMemories(this, this.#parts, this.#request, shared.userContent);
+      shared.memories = isPromise(memories) ? await memories : memories;
+    }
 
-    await pipeline.append(
+    const appended = pipeline.append(
       userEvent(shared.invocationId, shared.userContent, this.#request.stateDelta),
     );
+    if (appended instanceof Promise) await appended;
 
     if (earlyExit) {
       const root = context.withAgent(tree.root);
@@ -230,15 +262,19 @@ export class Invocation implements SessionLockHolder, HaltControl {
     } else if (!shared.ended) {
       this.#guards.start();
       const guardrails = new RunGuardrails(this, tree);
-      await guardrails.beforeAgent(context);
+      const before = guardrails.beforeAgent(context);
+      if (before) await before;
       await new AgentLoop(this, pipeline, tree, runConfig.maxTransfers, this.#telemetry).run(
         context,
       );
-      await guardrails.afterAgent();
-      await guardrails.checkOutput(context);
+      const after = guardrails.afterAgent();
+      if (after) await after;
+      const output = guardrails.checkOutput(context);
+      if (output) await output;
     }
 
-    await runAfterRun(this, plugins, context);
+    const afterRun = runAfterRun(this, plugins, context);
+    if (afterRun) await afterRun;
     this.checkpoint();
   }
 }

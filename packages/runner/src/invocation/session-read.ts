@@ -1,4 +1,10 @@
-import type { GetSessionOptions, Session, SessionService } from '@ferrite/core';
+import type {
+  AppendEventOptions,
+  Event,
+  GetSessionOptions,
+  Session,
+  SessionService,
+} from '@ferrite/core';
 
 /**
  * The key of a session service's internal read for one run (the in-memory service offers it):
@@ -22,4 +28,20 @@ export function readSessionForRun(
   return typeof load === 'function' && options.numRecentEvents === undefined
     ? load.call(service, options)
     : service.getSession(options);
+}
+
+/**
+ * The key of a session service's internal append that completes at once (the in-memory service
+ * offers it): the stored event, or undefined when `appendEvent` must be called instead.
+ * `@ferrite/session` names the same key.
+ */
+const APPEND_NOW = Symbol.for('@ferrite/session.appendNow');
+
+/** A store append that completes at once: the stored event, or undefined to call `appendEvent`. */
+export type AppendNow = (options: AppendEventOptions) => Event | undefined;
+
+/** The service's append that completes at once, when it has one. */
+export function appendNowOf(service: SessionService): AppendNow | undefined {
+  const append = (service as { [APPEND_NOW]?: AppendNow })[APPEND_NOW];
+  return typeof append === 'function' ? (options) => append.call(service, options) : undefined;
 }

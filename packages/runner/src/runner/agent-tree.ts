@@ -34,7 +34,13 @@ export class AgentTree {
       for (const child of agent.subAgents) visit(child, agent, `a sub-agent of '${name}'`);
     };
     visit(root, undefined, 'the root agent');
+    for (const agent of this.#byName.values()) {
+      if ((agent.outputGuardrails?.length ?? 0) > 0) this.hasOutputGuardrails = true;
+    }
   }
+
+  /** True when an agent of the tree has output guardrails of its own. */
+  readonly hasOutputGuardrails: boolean = false;
 
   /** The agent of that name anywhere in the tree, or undefined. */
   find(name: string): Agent | undefined {

@@ -196,7 +196,10 @@ export class Runner {
           mode: request.runConfig.concurrency,
           holder: invocation,
           // Cancelling a run that waits in line aborts this signal, which takes it out of line.
-          signal: invocation.signal,
+          // Read by the lock only when the run has to wait: an uncontended run never makes it.
+          get signal(): AbortSignal {
+            return invocation.signal;
+          },
         });
       } catch (error) {
         subscriber.error(toFerriteError(error));

@@ -28,7 +28,13 @@ import {
   decodeSessionCursor,
   encodeSessionCursor,
 } from '../validation/session-cursor.js';
-import { LOAD_FOR_RUN, eventsView, extendView, viewStateOf } from './run-events-view.js';
+import {
+  APPEND_NOW,
+  LOAD_FOR_RUN,
+  eventsView,
+  extendView,
+  viewStateOf,
+} from './run-events-view.js';
 
 interface StoredSession {
   readonly id: string;
@@ -132,7 +138,14 @@ export class InMemorySessionService implements SessionService {
     const { appName, userId, sessionId } = validateKey(options);
     const stored = this.#find(appName, userId, sessionId);
     if (!stored) return undefined;
-    return this.#toSession(stored, eventsView(stored.events, stored.events.length));
+    // A short history is a frozen copy (a few pointers, read at full speed); a long one is
+    // shared through a view, whose every read goes through a proxy trap: that only pays once a
+    // copy would cost more. Both are read-only, and both grow with this session's appends.
+    const events =
+      stored.events.length <= COPIED_FOR_RUN
+        ? Object.freeze(stored.events.slice())
+        : eventsView(stored.events, stored.events.length);
+    return this.#toSession(stored, events as Event[]);
   }
 
   /** Sessions without events, newest `lastUpdateTime` first, then by id; paged by cursor. */
@@ -174,6 +187,20 @@ export class InMemorySessionService implements SessionService {
    * `session` in place; a partial event is returned unchanged and not stored.
    */
   async appendEvent(options: AppendEventOptions): Promise<Event> {
+    return this.#append(options);
+  }
+
+  /**
+   * {@link appendEvent} done at once, for the runner (internal): the stored event, thrown errors
+   * as `appendEvent` rejects with them; undefined when `appendEvent` is not this class's own (a
+   * subclass or wrapper that changes it must see every append, so the runner then calls it).
+   */
+  [APPEND_NOW](options: AppendEventOptions): Event | undefined {
+    if (this.appendEvent !== InMemorySessionService.prototype.appendEvent) return undefined;
+    return this.#append(options);
+  }
+
+  #append(options: AppendEventOptions): Event {
     const { session, event } = options;
     const { appName, userId, id: sessionId } = session;
     // A session found by its names was created with them, so they were checked then; only a
@@ -214,9 +241,13 @@ export class InMemorySessionService implements SessionService {
     stored.revision += 1;
     stored.lastUpdateTime = frozen.timestamp;
 
-    const view = viewStateOf(session.events);
+    const events = session.events;
+    const view = viewStateOf(events);
     if (view) extendView(view, stored.events, frozen);
-    else session.events.push(frozen);
+    // A run's frozen copy of a short history grows by a new frozen copy.
+    else if (Object.isFrozen(events))
+      session.events = Object.freeze([...events, frozen]) as Event[];
+    else events.push(frozen);
     // The caller's own values (temp: ones included): the store keeps its separate JSON copy.
     Object.assign(session.state, event.actions?.stateDelta);
     session.revision = stored.revision;
@@ -277,6 +308,9 @@ function hasKeys(record: Record<string, unknown>): boolean {
   for (const key in record) if (Object.hasOwn(record, key)) return true;
   return false;
 }
+
+/** Runs read sessions up to this many events as a frozen copy of the array, longer ones as a view. */
+const COPIED_FOR_RUN = 256;
 
 /** Sessions up to this many events find a duplicate id by scanning, and hold no id set. */
 const SCANNED_EVENTS = 32;

@@ -8,6 +8,13 @@ import type { Event } from '@ferrite/core';
  */
 export const LOAD_FOR_RUN: unique symbol = Symbol.for('@ferrite/session.loadForRun') as never;
 
+/**
+ * The key under which a session service offers the runner an append that completes at once
+ * (`Symbol.for`, as {@link LOAD_FOR_RUN}): the stored event, or undefined when the runner must
+ * call `appendEvent` instead. Internal.
+ */
+export const APPEND_NOW: unique symbol = Symbol.for('@ferrite/session.appendNow') as never;
+
 /** What one view reads: the first `length` events of `source`. */
 interface ViewState {
   source: readonly Readonly<Event>[];

@@ -1,5 +1,10 @@
-import { InvalidArgumentError, toStorableJson, withoutTempKeys, type Event } from '@ferrite/core';
-import { frozenJsonCopy } from './frozen-json-copy.js';
+import {
+  InvalidArgumentError,
+  frozenJsonCopy,
+  toStorableJson,
+  withoutTempKeys,
+  type Event,
+} from '@ferrite/core';
 
 /** Default page size of `listSessions`. */
 export const DEFAULT_LIST_LIMIT = 100;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '@ferrite/core';
-import { frozenJsonCopy } from './frozen-json-copy.js';
+import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
+import { frozenJsonCopy, jsonCopy } from './json-copy.js';
 
 describe('frozenJsonCopy', () => {
   it.each([
@@ -103,5 +103,26 @@ describe('frozenJsonCopy', () => {
     expect(() => frozenJsonCopy(cyclic, 'event e1')).toThrow(/event e1.*circular/);
     expect(() => frozenJsonCopy({ n: 1n }, 'state')).toThrow(InvalidArgumentError);
     expect(() => frozenJsonCopy(() => 1, 'state')).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('jsonCopy', () => {
+  it('gives what a JSON round trip gives, as fresh objects that are not frozen', () => {
+    const date = new Date(0);
+    const value = {
+      n: 1,
+      s: 'x',
+      nested: { list: [1, undefined, () => 1, { k: NaN }], empty: {} },
+      date,
+      gone: undefined,
+    };
+    const copy = jsonCopy(value, 'result');
+    expect(copy).toStrictEqual(JSON.parse(JSON.stringify(value)));
+    expect(Object.isFrozen(copy)).toBe(false);
+    expect(Object.isFrozen(copy.nested.empty)).toBe(false);
+    expect(copy.nested).not.toBe(value.nested);
+    copy.nested.empty = { changed: true };
+    expect(value.nested.empty).toEqual({});
+    expect(() => jsonCopy({ n: 1n }, 'result')).toThrow(InvalidArgumentError);
   });
 });

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@ferrite/core';
+import { InvalidArgumentError } from '../errors/invalid-argument-error.js';
 
 /**
  * A deep copy of `value` as `JSON.parse(JSON.stringify(value))` would give it, frozen all the
@@ -7,12 +7,25 @@ import { InvalidArgumentError } from '@ferrite/core';
  * Throws {@link InvalidArgumentError} for what JSON cannot hold (cycles, BigInt).
  */
 export function frozenJsonCopy<TValue>(value: TValue, what: string): TValue {
+  return copyJson(value, what, true);
+}
+
+/**
+ * A deep copy of `value` as `JSON.parse(JSON.stringify(value))` would give it, made in one pass
+ * and without the text in between (about twice as fast); its objects are fresh and unfrozen.
+ * Throws {@link InvalidArgumentError} for what JSON cannot hold (cycles, BigInt).
+ */
+export function jsonCopy<TValue>(value: TValue, what: string): TValue {
+  return copyJson(value, what, false);
+}
+
+function copyJson<TValue>(value: TValue, what: string, freeze: boolean): TValue {
   // One ancestors stack is reused across calls (a toJSON that stores something while a copy is
   // being made gets its own): the copy of an event then allocates nothing but the copy itself.
   const ancestors = spareStack ?? [];
   spareStack = undefined;
   try {
-    const copy = copyValue(value, ancestors, '');
+    const copy = copyValue(value, ancestors, '', freeze);
     if (copy === undefined) throw new TypeError('it is not a JSON value');
     return copy as TValue;
   } catch (error) {
@@ -35,7 +48,12 @@ const EMPTY_RECORD: Readonly<Record<string, never>> = Object.freeze({});
 
 // Mirrors JSON.stringify: non-finite numbers become null, `toJSON` is honoured, undefined,
 // functions and symbols are dropped from objects and become null in arrays.
-function copyValue(value: unknown, ancestors: object[], key: string | number): unknown {
+function copyValue(
+  value: unknown,
+  ancestors: object[],
+  key: string | number,
+  freeze: boolean,
+): unknown {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -52,10 +70,10 @@ function copyValue(value: unknown, ancestors: object[], key: string | number): u
   if (value === null) return null;
   const source = value as { toJSON?: (key: string) => unknown };
   if (typeof source.toJSON === 'function') {
-    return copyValue(source.toJSON(String(key)), ancestors, key);
+    return copyValue(source.toJSON(String(key)), ancestors, key, freeze);
   }
   if (value instanceof Number || value instanceof String || value instanceof Boolean) {
-    return copyValue(value.valueOf(), ancestors, key);
+    return copyValue(value.valueOf(), ancestors, key, freeze);
   }
   if (ancestors.includes(value)) throw new TypeError('it holds a circular structure');
   ancestors.push(value);
@@ -63,14 +81,14 @@ function copyValue(value: unknown, ancestors: object[], key: string | number): u
   if (Array.isArray(value)) {
     const array = new Array<unknown>(value.length);
     for (let index = 0; index < value.length; index++) {
-      array[index] = copyValue(value[index], ancestors, index) ?? null;
+      array[index] = copyValue(value[index], ancestors, index, freeze) ?? null;
     }
     copy = array;
   } else {
-    copy = copyRecord(value as Record<string, unknown>, ancestors);
+    copy = copyRecord(value as Record<string, unknown>, ancestors, freeze);
   }
   ancestors.pop();
-  return Object.freeze(copy);
+  return freeze ? Object.freeze(copy) : copy;
 }
 
 /**
@@ -78,7 +96,7 @@ function copyValue(value: unknown, ancestors: object[], key: string | number): u
  * added one by one to a fresh literal, whose hidden classes V8 shares between copies of the
  * same shape. (A spread and then changes to it was twice the cost on Node 20.)
  */
-function copyRecord(source: Record<string, unknown>, ancestors: object[]): object {
+function copyRecord(source: Record<string, unknown>, ancestors: object[], freeze: boolean): object {
   const record: Record<string, unknown> = {};
   let fields = 0;
   for (const name in source) {
@@ -87,7 +105,7 @@ function copyRecord(source: Record<string, unknown>, ancestors: object[]): objec
     const copied =
       typeof field === 'string' || typeof field === 'boolean'
         ? field
-        : copyValue(field, ancestors, name);
+        : copyValue(field, ancestors, name, freeze);
     if (copied === undefined) continue;
     fields += 1;
     // An own `__proto__` key (JSON.parse makes them) stays a key, never the copy's prototype.
@@ -102,5 +120,6 @@ function copyRecord(source: Record<string, unknown>, ancestors: object[]): objec
       record[name] = copied;
     }
   }
-  return fields === 0 ? EMPTY_RECORD : record;
+  // Every empty record of a frozen copy is the one shared frozen empty record.
+  return fields === 0 && freeze ? EMPTY_RECORD : record;
 }
