@@ -42,18 +42,25 @@ export function callModel(
 
 /**
  * The options of one model call. The run's signal is read when the model asks for it: most
- * scripted and cached models never do, and an AbortSignal is costly to make on Node 20.
+ * scripted and cached models never do, and an AbortSignal is costly to make on Node 20. (A
+ * class: an object literal with a getter costs a new accessor per call.)
  */
-function modelCallOptions(
-  context: InvocationContext,
-  stream: boolean,
-): { stream: boolean; readonly signal: AbortSignal } {
-  return {
-    stream,
-    get signal(): AbortSignal {
-      return context.signal;
-    },
-  };
+class ModelCallOptions {
+  readonly stream: boolean;
+  readonly #context: InvocationContext;
+
+  constructor(context: InvocationContext, stream: boolean) {
+    this.#context = context;
+    this.stream = stream;
+  }
+
+  get signal(): AbortSignal {
+    return this.#context.signal;
+  }
+}
+
+function modelCallOptions(context: InvocationContext, stream: boolean): ModelCallOptions {
+  return new ModelCallOptions(context, stream);
 }
 
 async function* callWithHooks(

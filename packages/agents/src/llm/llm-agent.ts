@@ -287,7 +287,8 @@ export class LlmAgent<TOutput = unknown> implements Agent {
         assertKnownTools(resumed.calls, tools, this.name);
         const outcome = await runToolCalls(context, resumed.calls, tools, resumed.confirmed);
         resumed = undefined;
-        if (yield* this.#toolOutcomeEvents(context, outcome, false)) return;
+        for (const event of this.#toolOutcomeEvents(context, outcome)) yield event;
+        if (endsAfterTools(context, outcome, false)) return;
         continue;
       }
       const request: ModelRequest = {
@@ -375,44 +376,34 @@ export class LlmAgent<TOutput = unknown> implements Agent {
       if (context.ended) return;
 
       const outcome = await runToolCalls(context, calls, tools);
-      if (yield* this.#toolOutcomeEvents(context, outcome, true)) return;
+      for (const event of this.#toolOutcomeEvents(context, outcome)) yield event;
+      if (endsAfterTools(context, outcome, true)) return;
     }
   }
 
   /**
    * The events of one batch of tool calls: their responses (calls waiting for a confirmation
-   * have none yet) and the confirmation request that pauses the invocation after them. Returns
-   * true when the loop ends there: a pause, a transfer, an escalation, a skipped summary, an
-   * ended invocation, a nested run that paused, or (for calls the model just made) a
-   * long-running call.
+   * have none yet) and the confirmation request that pauses the invocation after them. A plain
+   * list (made before they are stored, as nothing in them depends on it), not a generator of
+   * its own: a delegated generator costs promises per event.
    */
-  async *#toolOutcomeEvents(
-    context: InvocationContext,
-    outcome: ToolCallsOutcome,
-    stopOnLongRunning: boolean,
-  ): AsyncGenerator<Event, boolean> {
+  #toolOutcomeEvents(context: InvocationContext, outcome: ToolCallsOutcome): Event[] {
+    const events: Event[] = [];
     if (outcome.responses.length > 0 || !awaitsAnswers(outcome)) {
-      yield this.#event(context, {
-        content: {
-          role: 'user',
-          parts: outcome.responses.map((functionResponse) => ({ functionResponse })),
-        },
-        actions: outcome.actions,
-      });
+      events.push(
+        this.#event(context, {
+          content: {
+            role: 'user',
+            parts: outcome.responses.map((functionResponse) => ({ functionResponse })),
+          },
+          actions: outcome.actions,
+        }),
+      );
     }
     if (outcome.confirmations.length > 0) {
-      yield this.#event(context, confirmationRequestEvent(outcome.confirmations));
-      return true;
+      events.push(this.#event(context, confirmationRequestEvent(outcome.confirmations)));
     }
-    const { transferToAgent, escalate, skipSummarization } = outcome.actions;
-    return (
-      context.ended ||
-      transferToAgent !== undefined ||
-      escalate === true ||
-      skipSummarization === true ||
-      outcome.pausedNested === true ||
-      (stopOnLongRunning && outcome.longRunning)
-    );
+    return events;
   }
 
   #instructionText(context: InvocationContext): string | Promise<string> {
@@ -434,6 +425,29 @@ export class LlmAgent<TOutput = unknown> implements Agent {
     if (context.branch !== undefined) event.branch = context.branch;
     return event;
   }
+}
+
+/**
+ * True when the model-and-tools loop ends after a batch of tool calls whose events were stored:
+ * a pause for confirmation, a transfer, an escalation, a skipped summary, an ended invocation, a
+ * nested run that paused, or (for calls the model just made) a long-running call. Read after the
+ * events were stored, as storing them may end the invocation.
+ */
+function endsAfterTools(
+  context: InvocationContext,
+  outcome: ToolCallsOutcome,
+  stopOnLongRunning: boolean,
+): boolean {
+  const { transferToAgent, escalate, skipSummarization } = outcome.actions;
+  return (
+    outcome.confirmations.length > 0 ||
+    context.ended ||
+    transferToAgent !== undefined ||
+    escalate === true ||
+    skipSummarization === true ||
+    outcome.pausedNested === true ||
+    (stopOnLongRunning && outcome.longRunning)
+  );
 }
 
 /**

@@ -97,7 +97,8 @@ export async function runToolCalls(
           return { error: 'Only the first transfer_to_agent call of a response is carried out' };
         }
         const answer = confirmed?.get(call.id);
-        const check = await checkToolArguments(tool, answer?.args ?? call.args);
+        const checking = checkToolArguments(tool, answer?.args ?? call.args);
+        const check = checking instanceof Promise ? await checking : checking;
         if (!check.ok)
           return { error: `Invalid arguments for tool '${call.name}': ${check.message}` };
         const toolContext = new CallToolContext(context, call.id, batch, answer?.confirmation);

@@ -134,16 +134,32 @@ export class FunctionTool<
     }
   }
 
-  /** Checks arguments the model sent; the value passed to `execute` has defaults applied. */
-  async validateArguments(args: Record<string, unknown>): Promise<ArgumentCheck> {
+  /**
+   * Checks arguments the model sent; the value passed to `execute` has defaults applied. A JSON
+   * Schema is checked at once (no promise); a zod schema may refine asynchronously.
+   */
+  validateArguments(args: Record<string, unknown>): ArgumentCheck | Promise<ArgumentCheck> {
     if (!this.#zod) return checkAgainstSchema(this.parameters, this.name, args);
-    const result = await this.#zod.safeParseAsync(args);
+    return this.#checkWithZod(this.#zod, args);
+  }
+
+  async #checkWithZod(schema: z.ZodType, args: Record<string, unknown>): Promise<ArgumentCheck> {
+    const result = await schema.safeParseAsync(args);
     if (result.success) return { ok: true, value: result.data as Record<string, unknown> };
     return { ok: false, message: z.prettifyError(result.error) };
   }
 
-  /** Runs the function with arguments already checked by {@link FunctionTool.validateArguments}. */
-  async execute(args: Record<string, unknown>, context: ToolContext): Promise<unknown> {
-    return this.#execute(args as ToolArguments<TParameters>, context);
+  /**
+   * Runs the function with arguments already checked by {@link FunctionTool.validateArguments}.
+   * A function that throws gives a rejected promise, as an async one would.
+   */
+  execute(args: Record<string, unknown>, context: ToolContext): Promise<unknown> {
+    try {
+      // The function's own promise when it returns one (no async frame around it).
+      return Promise.resolve(this.#execute(args as ToolArguments<TParameters>, context));
+    } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the original error, unchanged
+      return Promise.reject(error);
+    }
   }
 }

@@ -8,7 +8,7 @@ export type ArgumentCheck =
 /** A tool that checks its own arguments (FunctionTool does, with zod or JSON Schema). */
 export interface SelfValidatingTool extends Tool {
   /** Checks the model's arguments; the value returned on success is what `execute` receives. */
-  validateArguments(args: Record<string, unknown>): Promise<ArgumentCheck>;
+  validateArguments(args: Record<string, unknown>): ArgumentCheck | Promise<ArgumentCheck>;
 }
 
 // Made on the first schema compiled, so a program without JSON Schema tools never builds it.
@@ -62,11 +62,14 @@ function mentionsDefault(schema: unknown): boolean {
   return false;
 }
 
-/** Checks the arguments of a call of `tool`: its own check when it has one, else its JSON Schema. */
-export async function checkToolArguments(
+/**
+ * Checks the arguments of a call of `tool`: its own check when it has one, else its JSON Schema
+ * (at once, without a promise, unless the tool's own check is asynchronous).
+ */
+export function checkToolArguments(
   tool: Tool,
   args: Record<string, unknown>,
-): Promise<ArgumentCheck> {
+): ArgumentCheck | Promise<ArgumentCheck> {
   if (typeof (tool as Partial<SelfValidatingTool>).validateArguments === 'function') {
     return (tool as SelfValidatingTool).validateArguments(args);
   }

@@ -11,18 +11,50 @@ import type { HaltControl } from './halt-control.js';
 import type { RunRequest, RunnerParts } from './run-request.js';
 import { readSessionForRun } from './session-read.js';
 
-/** Step 1: the session with `historyLimit` events, created when missing and allowed. */
-export async function loadSession(
+/**
+ * Step 1: the session with `historyLimit` events, created when missing and allowed. At once (no
+ * promise) when the service reads at once and the session exists.
+ */
+export function loadSession(
   control: HaltControl,
   parts: RunnerParts,
   request: RunRequest,
-): Promise<Session> {
-  const { sessionService, appName } = parts;
+): Session | Promise<Session> {
+  const { appName } = parts;
   const { userId, sessionId, runConfig } = request;
   const query: GetSessionOptions = { appName, userId, sessionId };
   if (runConfig.historyLimit !== undefined) query.numRecentEvents = runConfig.historyLimit;
-  const found = await control.guard(readSessionForRun(sessionService, query));
-  if (found) return found;
+  let read: Session | undefined | Promise<Session | undefined>;
+  try {
+    control.checkpoint();
+    read = readSessionForRun(parts.sessionService, query);
+  } catch (error) {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the original error, unchanged
+    return Promise.reject(error);
+  }
+  if (read instanceof Promise) return loadOrCreate(control, parts, request, query, read);
+  return read ?? createForRun(control, parts, request, query);
+}
+
+async function loadOrCreate(
+  control: HaltControl,
+  parts: RunnerParts,
+  request: RunRequest,
+  query: GetSessionOptions,
+  read: Promise<Session | undefined>,
+): Promise<Session> {
+  const found = await control.guard(read);
+  return found ?? createForRun(control, parts, request, query);
+}
+
+async function createForRun(
+  control: HaltControl,
+  parts: RunnerParts,
+  request: RunRequest,
+  query: GetSessionOptions,
+): Promise<Session> {
+  const { sessionService, appName } = parts;
+  const { userId, sessionId, runConfig } = request;
   if (!runConfig.autoCreateSession) {
     throw new SessionNotFoundError(
       `Session '${sessionId}' of user '${userId}' does not exist (autoCreateSession is off)`,

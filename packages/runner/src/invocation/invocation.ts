@@ -207,7 +207,8 @@ export class Invocation implements SessionLockHolder, HaltControl {
   async #run(): Promise<void> {
     const { tree, plugins } = this.#parts;
     const { runConfig } = this.#request;
-    const { session, resume } = await loadRun(this, this.#parts, this.#request);
+    const loading = loadRun(this, this.#parts, this.#request);
+    const { session, resume } = loading instanceof Promise ? await loading : loading;
     const shared = new RunScope({
       invocationId: resume?.invocationId ?? this.#request.invocationId ?? newEventId(),
       appName: this.#parts.appName,

@@ -14,16 +14,19 @@ import type {
  */
 const LOAD_FOR_RUN = Symbol.for('@ferrite/session.loadForRun');
 
-type LoadForRun = (options: GetSessionOptions) => Promise<Session | undefined>;
+type LoadForRun = (
+  options: GetSessionOptions,
+) => Session | undefined | Promise<Session | undefined>;
 
 /**
  * Reads the session a run works on: through the service's read for runs when it has one and no
- * filter applies (no copy of the history per turn), else through `getSession`.
+ * filter applies (no copy of the history per turn, and at once when the service reads at once),
+ * else through `getSession`.
  */
 export function readSessionForRun(
   service: SessionService,
   options: GetSessionOptions,
-): Promise<Session | undefined> {
+): Session | undefined | Promise<Session | undefined> {
   const load = (service as { [LOAD_FOR_RUN]?: LoadForRun })[LOAD_FOR_RUN];
   return typeof load === 'function' && options.numRecentEvents === undefined
     ? load.call(service, options)

@@ -29,13 +29,25 @@ export interface LoadedRun {
  * to the session's pending requests first (a typed error otherwise, before anything is stored,
  * and a missing session is not created for it).
  */
-export async function loadRun(
+export function loadRun(
+  control: HaltControl,
+  parts: RunnerParts,
+  request: RunRequest,
+): LoadedRun | Promise<LoadedRun> {
+  const answers = request.message.parts.some((part) => part.functionResponse !== undefined);
+  if (answers) return loadResumedRun(control, parts, request);
+  // An ordinary message: the session, at once when the service reads it at once.
+  const session = loadSession(control, parts, request);
+  return session instanceof Promise
+    ? session.then((loaded) => ({ session: loaded, resume: undefined }))
+    : { session, resume: undefined };
+}
+
+async function loadResumedRun(
   control: HaltControl,
   parts: RunnerParts,
   request: RunRequest,
 ): Promise<LoadedRun> {
-  const answers = request.message.parts.some((part) => part.functionResponse !== undefined);
-  if (!answers) return { session: await loadSession(control, parts, request), resume: undefined };
   const { userId, sessionId, runConfig } = request;
   const session = await control.guard(
     parts.sessionService.getSession({

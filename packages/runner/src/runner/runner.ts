@@ -23,6 +23,7 @@ import {
   type RunnerConfig,
   type SessionLockKey,
   type SessionLockLease,
+  type AcquireSessionLockOptions,
   type SessionRunLock,
   type SessionService,
 } from '@ferrite/core';
@@ -91,12 +92,33 @@ function sessionLockOf(lock: SessionRunLock | undefined): SessionRunLock {
   return lock;
 }
 
+/**
+ * How a run asks for its session. Cancelling a run that waits in line aborts its signal, which
+ * takes it out of line; the lock reads the signal only when the run has to wait, so an
+ * uncontended run never makes one. (A class: a literal with a getter costs an accessor per run.)
+ */
+class AcquireOptions implements AcquireSessionLockOptions {
+  readonly mode: AcquireSessionLockOptions['mode'];
+  readonly holder: Invocation;
+
+  constructor(mode: AcquireSessionLockOptions['mode'], holder: Invocation) {
+    this.mode = mode;
+    this.holder = holder;
+  }
+
+  get signal(): AbortSignal {
+    return this.holder.signal;
+  }
+}
+
 /** Runs the invocation holding the session, and hands the session on once it may be used. */
 async function runHolding(invocation: Invocation, lease: SessionLockLease): Promise<void> {
   try {
     await invocation.execute(() => void lease.release());
   } finally {
-    await lease.release();
+    // A lease that releases at once (in process) is not awaited.
+    const released = lease.release();
+    if (released instanceof Promise) await released;
   }
 }
 
@@ -192,15 +214,10 @@ export class Runner {
       const key = { appName: this.appName, userId: request.userId, sessionId: request.sessionId };
       let acquired: SessionLockLease | Promise<SessionLockLease>;
       try {
-        acquired = this.#locks.acquire(key, {
-          mode: request.runConfig.concurrency,
-          holder: invocation,
-          // Cancelling a run that waits in line aborts this signal, which takes it out of line.
-          // Read by the lock only when the run has to wait: an uncontended run never makes it.
-          get signal(): AbortSignal {
-            return invocation.signal;
-          },
-        });
+        acquired = this.#locks.acquire(
+          key,
+          new AcquireOptions(request.runConfig.concurrency, invocation),
+        );
       } catch (error) {
         subscriber.error(toFerriteError(error));
         return undefined;

@@ -126,12 +126,13 @@ export class InMemorySessionService implements SessionService {
   }
 
   /**
-   * The session for one run of the runner (internal): as {@link getSession} without filters,
-   * except that its `events` are a read-only view of the stored events, not a copy, so the read
-   * costs nothing per stored event. Appends made with this session through this service extend
-   * the view; events stored by anyone else stay out of it (the session's revision is then stale).
+   * The session for one run of the runner (internal), read at once (no promise, unless a filter
+   * sends it through {@link getSession}): as `getSession` without filters, except that its
+   * `events` are read-only and never a copy of the events themselves (see below). Appends made
+   * with this session through this service extend them; events stored by anyone else stay out
+   * (the session's revision is then stale). Malformed names throw, as `getSession` rejects.
    */
-  async [LOAD_FOR_RUN](options: GetSessionOptions): Promise<Session | undefined> {
+  [LOAD_FOR_RUN](options: GetSessionOptions): Session | undefined | Promise<Session | undefined> {
     if (options.numRecentEvents !== undefined || options.afterTimestamp !== undefined) {
       return this.getSession(options);
     }

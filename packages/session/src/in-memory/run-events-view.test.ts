@@ -27,7 +27,7 @@ async function sessionWithFiller(filler: number, count: number): Promise<InMemor
   return sessions;
 }
 
-function loadForRun(sessions: InMemorySessionService): Promise<Session | undefined> {
+async function loadForRun(sessions: InMemorySessionService): Promise<Session | undefined> {
   return sessions[LOAD_FOR_RUN](where);
 }
 
