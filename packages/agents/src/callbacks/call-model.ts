@@ -37,7 +37,7 @@ export function callModel(
   }
   // No hook to run: the model's own stream, with nothing in between.
   context.countModelCall();
-  return model.generate(request, modelCallOptions(context, stream));
+  return model.generate(request, new ModelCallOptions(context, stream));
 }
 
 /**
@@ -59,10 +59,6 @@ class ModelCallOptions {
   }
 }
 
-function modelCallOptions(context: InvocationContext, stream: boolean): ModelCallOptions {
-  return new ModelCallOptions(context, stream);
-}
-
 async function* callWithHooks(
   context: InvocationContext,
   model: Model,
@@ -71,20 +67,15 @@ async function* callWithHooks(
   stream: boolean,
 ): AsyncGenerator<ModelResponse> {
   const plugins = context.plugins ?? [];
-  const options = modelCallOptions(context, stream);
-  // Made once a hook is to be called; a call without hooks (the common case) awaits none.
-  let callbackContext: AgentCallbackContext | undefined;
-  const contextOf = (): AgentCallbackContext =>
-    (callbackContext ??= new AgentCallbackContext(context));
-  const skipped = hasHook(plugins, 'beforeModel', callbacks.beforeModel)
-    ? await firstAnswer(
-        plugins,
-        'beforeModel',
-        (plugin) => plugin.beforeModel?.(contextOf(), request),
-        callbacks.beforeModel,
-        (callback) => callback(contextOf(), request),
-      )
-    : undefined;
+  const options = new ModelCallOptions(context, stream);
+  const callbackContext = new AgentCallbackContext(context);
+  const skipped = await firstAnswer(
+    plugins,
+    'beforeModel',
+    (plugin) => plugin.beforeModel?.(callbackContext, request),
+    callbacks.beforeModel,
+    (callback) => callback(callbackContext, request),
+  );
   if (skipped) {
     yield complete(skipped);
     return;
@@ -98,29 +89,25 @@ async function* callWithHooks(
     }
   } catch (error) {
     if (isAborted(context)) throw error;
-    const replacement = hasHook(plugins, 'onModelError', callbacks.onModelError)
-      ? await firstAnswer(
-          plugins,
-          'onModelError',
-          (plugin) => plugin.onModelError?.(contextOf(), request, error),
-          callbacks.onModelError,
-          (callback) => callback(contextOf(), request, error),
-        )
-      : undefined;
+    const replacement = await firstAnswer(
+      plugins,
+      'onModelError',
+      (plugin) => plugin.onModelError?.(callbackContext, request, error),
+      callbacks.onModelError,
+      (callback) => callback(callbackContext, request, error),
+    );
     if (!replacement) throw error;
     final = replacement;
   }
   if (!final) return;
   const answered = final;
-  const replaced = hasHook(plugins, 'afterModel', callbacks.afterModel)
-    ? await firstAnswer(
-        plugins,
-        'afterModel',
-        (plugin) => plugin.afterModel?.(contextOf(), answered),
-        callbacks.afterModel,
-        (callback) => callback(contextOf(), answered),
-      )
-    : undefined;
+  const replaced = await firstAnswer(
+    plugins,
+    'afterModel',
+    (plugin) => plugin.afterModel?.(callbackContext, answered),
+    callbacks.afterModel,
+    (callback) => callback(callbackContext, answered),
+  );
   // The model's own complete response goes on as it is; a callback's is marked complete.
   yield replaced === undefined ? final : complete(replaced);
 }
