@@ -386,7 +386,8 @@ for (let round = 0; round < ROUNDS; round += 1) {
 }
 
 // Heap per held session: 1,000 sessions of one turn each on a fresh runtime, the used heap read
-// while they are held and again once the runtime holding them is released, in the same process.
+// while they are held and again once the runtime holding them is released (and a turn ran on
+// another one), in the same process.
 // Each read follows a timer tick and forced GCs: what finished turns still reference is only let
 // go once the tasks they queued have run, and a read right after a burst of turns over-reports.
 async function settledHeapUsed(): Promise<number> {
@@ -409,6 +410,11 @@ async function heapWithSessionsHeld(make: () => Runtime): Promise<{ name: string
 for (const make of [bare, ferrite]) {
   // Held in a function of its own: a suspended frame here would keep the runtime reachable.
   const { name, held } = await heapWithSessionsHeld(make);
+  // Ferrite keeps the newest run's objects until the next run (keepShape in @ferrite/core), and
+  // they reach their runtime: one turn on another runtime lets the measured one go.
+  const next = make();
+  await next.createSession('after');
+  await checkedTurn(next, 'after');
   const released = await settledHeapUsed();
   console.log(
     `${name.padEnd(8)} ${Math.round((held - released) / HELD_SESSIONS)

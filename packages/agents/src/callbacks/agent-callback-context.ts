@@ -1,3 +1,4 @@
+import { keepShape } from '@ferrite/core';
 import type {
   CallbackContext,
   Content,
@@ -13,6 +14,7 @@ export class AgentCallbackContext implements CallbackContext {
 
   constructor(context: InvocationContext) {
     this.invocationContext = context;
+    keepShape(AgentCallbackContext, this);
   }
 
   /** Name of the agent whose model is called. */

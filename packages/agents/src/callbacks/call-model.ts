@@ -1,4 +1,5 @@
 import {
+  keepShape,
   callPluginHook,
   isAborted,
   type InvocationContext,
@@ -52,6 +53,7 @@ class ModelCallOptions {
   constructor(context: InvocationContext, stream: boolean) {
     this.#context = context;
     this.stream = stream;
+    keepShape(ModelCallOptions, this);
   }
 
   get signal(): AbortSignal {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@ferrite/core';
+import { keepShape, InvalidArgumentError } from '@ferrite/core';
 import { watchNestedRun } from '../confirmation/nested-pause.js';
 import type { SignalSource } from './tool-batch.js';
 import type {
@@ -39,6 +39,7 @@ export class CallToolContext implements ToolContext {
     this.functionCallId = functionCallId;
     this.#signalSource = signalSource;
     this.toolConfirmation = toolConfirmation;
+    keepShape(CallToolContext, this);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { keepShape } from '@ferrite/core';
 /**
  * The signal the tools of one response see, and how their outcomes are collected. A single
  * call cannot be failed by a sibling, so it gets the run's signal itself and its outcome is
@@ -28,6 +29,7 @@ class SingleCall implements ToolBatch {
 
   constructor(run: SignalSource) {
     this.#run = run;
+    keepShape(SingleCall, this);
   }
 
   get signal(): AbortSignal {
@@ -54,6 +56,7 @@ class ManyCalls implements ToolBatch {
     this.#parent = parent;
     if (parent.aborted) this.#controller.abort(parent.reason);
     else parent.addEventListener('abort', this.#onParentAbort, { once: true });
+    keepShape(ManyCalls, this);
   }
 
   get signal(): AbortSignal {

@@ -1,4 +1,5 @@
 import {
+  keepShape,
   SessionBusyError,
   sessionLockName,
   validateAcquireOptions,
@@ -33,6 +34,7 @@ class InProcessLease implements SessionLockLease {
   constructor(entries: Map<string, Entry>, name: string) {
     this.#entries = entries;
     this.#name = name;
+    keepShape(InProcessLease, this);
   }
 
   release(): void {

@@ -1,4 +1,4 @@
-import { TEMP_PREFIX } from '@ferrite/core';
+import { keepShape, TEMP_PREFIX } from '@ferrite/core';
 
 /** The writes one context took off its buffer, to be attached to one event. */
 export interface TakenWrites {
@@ -17,6 +17,10 @@ export class PendingWrites {
   #stateCount = 0;
   #artifacts: Record<string, number> = {};
   #artifactCount = 0;
+
+  constructor() {
+    keepShape(PendingWrites, this);
+  }
 
   /** True when nothing is waiting. */
   get isEmpty(): boolean {

@@ -1,4 +1,5 @@
 import {
+  keepShape,
   InternalError,
   type Agent,
   type Content,
@@ -69,6 +70,7 @@ export class RunInvocationContext implements InvocationContext {
         )
       : undefined;
     family.set(contextKey(agent.name, branch), this);
+    keepShape(RunInvocationContext, this);
   }
 
   /** The top-level context of an invocation, for `agent`. */

@@ -1,4 +1,5 @@
 import {
+  keepShape,
   MaxTurnsExceededError,
   type ArtifactService,
   type Content,
@@ -84,6 +85,7 @@ export class RunScope {
           },
         }
       : undefined;
+    keepShape(RunScope, this);
   }
 
   /** The run's signal (made on first read). */

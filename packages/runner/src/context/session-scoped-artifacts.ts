@@ -1,3 +1,4 @@
+import { keepShape } from '@ferrite/core';
 import type {
   ArtifactScope,
   ArtifactService,
@@ -24,6 +25,7 @@ export class SessionScopedArtifacts implements ScopedArtifacts {
     this.#service = service;
     this.#scope = scope;
     this.#pending = pending;
+    keepShape(SessionScopedArtifacts, this);
   }
 
   async save(

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Session, type StateView } from '@ferrite/core';
+import { keepShape, InvalidArgumentError, type Session, type StateView } from '@ferrite/core';
 import { PendingWrites } from './pending-writes.js';
 
 /**
@@ -13,6 +13,7 @@ export class SessionStateView implements StateView {
   constructor(session: Session, pending: PendingWrites = new PendingWrites()) {
     this.#session = session;
     this.#pending = pending;
+    keepShape(SessionStateView, this);
   }
 
   get<TValue = unknown>(key: string): TValue | undefined {

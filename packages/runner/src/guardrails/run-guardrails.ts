@@ -1,4 +1,5 @@
 import {
+  keepShape,
   GuardrailError,
   InputGuardrailTripwireError,
   OutputGuardrailTripwireError,
@@ -70,6 +71,7 @@ export class RunGuardrails {
   constructor(control: HaltControl, tree: AgentTree) {
     this.#control = control;
     this.#tree = tree;
+    keepShape(RunGuardrails, this);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { from, isObservable, type Observable, type ObservableInput } from 'rxjs';
-import { ObservableReader, type Event } from '@ferrite/core';
+import { keepShape, ObservableReader, type Event } from '@ferrite/core';
 import type { HaltControl } from './halt-control.js';
 
 type Pulled = IteratorResult<Event, undefined>;
@@ -20,6 +20,7 @@ export class AgentEventSource {
   private constructor(pull: () => Pulled | Promise<Pulled>, close: () => void) {
     this.#pull = pull;
     this.#close = close;
+    keepShape(AgentEventSource, this);
   }
 
   /** Starts reading `input`. */

@@ -1,4 +1,10 @@
-import { AgentNotFoundError, TransferLimitError, createEvent, type Agent } from '@ferrite/core';
+import {
+  keepShape,
+  AgentNotFoundError,
+  TransferLimitError,
+  createEvent,
+  type Agent,
+} from '@ferrite/core';
 import { pendingWritesOf, type RunInvocationContext } from '../context/run-invocation-context.js';
 import type { AgentTree } from '../runner/agent-tree.js';
 import { AgentEventSource } from './agent-event-source.js';
@@ -30,6 +36,7 @@ export class AgentLoop {
     this.#pipeline = pipeline;
     this.#tree = tree;
     this.#maxTransfers = maxTransfers;
+    keepShape(AgentLoop, this);
   }
 
   /** Runs `context.agent`, then every agent it transfers to. */

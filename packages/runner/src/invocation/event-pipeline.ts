@@ -1,5 +1,6 @@
 import type { Subscriber } from 'rxjs';
 import {
+  keepShape,
   callPluginHook,
   type Event,
   type Plugin,
@@ -60,6 +61,7 @@ export class EventPipeline {
         ? init.plugins
         : init.plugins.filter((plugin) => typeof plugin.onEvent === 'function');
     this.#emitPartials = init.streamingMode === 'sse';
+    keepShape(EventPipeline, this);
   }
 
   /**

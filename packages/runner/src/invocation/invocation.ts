@@ -1,5 +1,6 @@
 import type { Subscriber } from 'rxjs';
 import {
+  keepShape,
   createEvent,
   newEventId,
   toFerriteError,
@@ -59,6 +60,7 @@ export class Invocation implements SessionLockHolder, HaltControl {
     this.#request = request;
     this.#subscriber = subscriber;
     this.#guards = RunGuards.of(request.runConfig, this);
+    keepShape(Invocation, this);
   }
 
   /** The run's signal, aborted once it stops (made on first read, aborted already if it has). */

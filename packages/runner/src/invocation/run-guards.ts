@@ -1,4 +1,5 @@
 import {
+  keepShape,
   OutputLimitError,
   RunTimeoutError,
   type Event,
@@ -26,6 +27,7 @@ export class RunGuards {
     this.#maxDurationMs = config.maxDurationMs;
     this.#outputCharLimit = config.outputCharLimit;
     this.#run = run;
+    keepShape(RunGuards, this);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Observable, concatMap, defer } from 'rxjs';
 import {
+  keepShape,
   InvalidArgumentError,
   assertNoFunctionCalls,
   type PendingRequest,
@@ -104,6 +105,7 @@ class AcquireOptions implements AcquireSessionLockOptions {
   constructor(mode: AcquireSessionLockOptions['mode'], holder: Invocation) {
     this.mode = mode;
     this.holder = holder;
+    keepShape(AcquireOptions, this);
   }
 
   get signal(): AbortSignal {
@@ -202,7 +204,7 @@ export class Runner {
   ): Observable<Event> {
     // Taken now: the Observable may be subscribed later, outside the caller's span.
     const caller = activeTraceContext();
-    return new Observable<Event>((subscriber) => {
+    const run = new Observable<Event>((subscriber) => {
       let request: RunRequest;
       try {
         request = this.#prepare(userId, sessionId, newMessage, options, caller);
@@ -241,6 +243,8 @@ export class Runner {
       }
       return () => invocation.cancel();
     });
+    keepShape(Observable, run);
+    return run;
   }
 
   /**
