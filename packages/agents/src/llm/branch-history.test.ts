@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createEvent, freezeEvent, type Event, type Part, type Session } from '@ferrite/core';
+import { InMemorySessionService } from '@ferrite/session';
 import {
   BranchHistory,
   CANCELLED_CALL_RESPONSE,
@@ -189,5 +190,63 @@ describe('BranchHistory after a cut turn', () => {
       { role: 'user', parts: [{ text: 'one' }] },
       { role: 'user', parts: [{ text: 'two' }] },
     ]);
+  });
+});
+
+describe("BranchHistory on a run's view of a long in-memory history", () => {
+  const loadForRun = Symbol.for('@ferrite/session.loadForRun');
+  const key = { appName: 'app', userId: 'u1', sessionId: 's1' };
+
+  /** One stored turn: question, call, response, answer, and a remark of another agent. */
+  const turn = (n: number): Event[] => [
+    text('user', `question ${n}`),
+    freezeEvent(
+      createEvent({
+        author: 'root',
+        content: {
+          role: 'model',
+          parts: [{ functionCall: { id: `call-${n}`, name: 'lookup', args: { n } } }],
+        },
+      }),
+    ),
+    freezeEvent(
+      createEvent({
+        author: 'root',
+        content: {
+          role: 'user',
+          parts: [{ functionResponse: { id: `call-${n}`, name: 'lookup', response: { n } } }],
+        },
+      }),
+    ),
+    text('root', `answer ${n}`),
+    text('helper', `remark ${n}`, { branch: n % 2 === 0 ? 'root.helper' : undefined }),
+  ];
+
+  it('reads the events behind the view and builds what the plain array builds, as it grows', async () => {
+    const service = new InMemorySessionService();
+    await service.createSession(key);
+    let session = (await service.getSession(key))!;
+    for (let n = 0; n < 80; n += 1) {
+      for (const event of turn(n)) await service.appendEvent({ session, event });
+    }
+    const read = (service as unknown as Record<symbol, (options: typeof key) => Session>)[
+      loadForRun
+    ]!;
+    const viewed = read.call(service, key);
+    expect(Object.isFrozen(viewed.events)).toBe(false); // the proxy view, past the copied length
+    expect(viewed.events).toHaveLength(400);
+
+    const fromView = new BranchHistory('root');
+    const fromArray = new BranchHistory('root');
+    expect(fromView.contentsFor(viewed, undefined)).toEqual(
+      fromArray.contentsFor((await service.getSession(key))!, undefined),
+    );
+
+    for (const event of turn(80)) await service.appendEvent({ session: viewed, event });
+    session = (await service.getSession(key))!;
+    expect(viewed.events).toHaveLength(405);
+    const extended = fromView.contentsFor(viewed, undefined);
+    expect(extended).toEqual(fromArray.contentsFor(session, undefined));
+    expect(extended.at(-2)).toEqual({ role: 'model', parts: [{ text: 'answer 80' }] });
   });
 });

@@ -35,6 +35,18 @@ export const CANCELLED_CALL_RESPONSE: Readonly<Record<string, unknown>> = Object
 
 const MAX_CACHED_HISTORIES = 256;
 
+/**
+ * The key of the state behind the in-memory session service's read-only view of a run's events
+ * (`Symbol.for`; `@ferrite/session` names the same key): its first `length` events of `source`
+ * are the session's events. Read only.
+ */
+const EVENTS_VIEW = Symbol.for('@ferrite/session.eventsView');
+
+interface EventsViewState {
+  readonly source: readonly Event[];
+  readonly length: number;
+}
+
 /** True when an event of `eventBranch` is visible from `branch` (the same branch or an ancestor). */
 export function isVisibleFromBranch(
   eventBranch: string | undefined,
@@ -76,9 +88,12 @@ export class BranchHistory {
         : `${session.appName}\u0000${session.userId}\u0000${session.id}\u0000${branch ?? ''}`;
     const newest = last?.key === key;
     if (!newest) this.#lastKey = { session, branch, key };
-    const events = session.events;
+    // A run's read-only view of a long in-memory history is read from the array behind it.
+    const view = (session.events as { [EVENTS_VIEW]?: EventsViewState })[EVENTS_VIEW];
+    const events = view ? view.source : session.events;
+    const length = view ? view.length : events.length;
     let history = this.#histories.get(key);
-    if (history && !stillPrefix(history, events)) history = undefined;
+    if (history && !stillPrefix(history, events, length)) history = undefined;
     history ??= {
       firstId: undefined,
       lastId: undefined,
@@ -89,17 +104,19 @@ export class BranchHistory {
       turnCalls: [],
       answering: undefined,
     };
-    for (let index = history.scanned; index < events.length; index += 1) {
+    for (let index = history.scanned; index < length; index += 1) {
       const event = events[index]!;
-      if (!isVisibleFromBranch(event.branch, branch)) continue;
-      // An agent used as a tool: only its own branch sees its events (its caller sees the response).
-      if (isPrivateToBranch(event) && !isWithinBranch(event.branch!, branch)) continue;
+      if (event.branch !== undefined) {
+        if (!isVisibleFromBranch(event.branch, branch)) continue;
+        // An agent used as a tool: only its own branch sees its events (its caller sees the response).
+        if (isPrivateToBranch(event) && !isWithinBranch(event.branch, branch)) continue;
+      }
       const content = this.#convert(event);
       if (content) appendAnswered(history, content);
     }
-    history.scanned = events.length;
-    history.firstId = events[0]?.id;
-    history.lastId = events[events.length - 1]?.id;
+    history.scanned = length;
+    history.firstId = length > 0 ? events[0]!.id : undefined;
+    history.lastId = length > 0 ? events[length - 1]!.id : undefined;
     history.length = history.contents.length;
     // Least recently used first: a key used again moves to the end (unless it is there already).
     if (!newest || this.#histories.get(key) !== history) {
@@ -124,11 +141,10 @@ export class BranchHistory {
     // The agent's own and the user's events without confirmation parts convert to their own
     // content (or nothing) at no cost: only rewritten contents are kept, so most events never
     // enter the WeakMap (whose entries the collector pays for).
-    if (
-      (event.author === this.#agentName || event.author === 'user') &&
-      !event.content?.parts.some(isConfirmation)
-    ) {
-      return convertEvent(event, this.#agentName);
+    if (event.author === this.#agentName || event.author === 'user') {
+      const content = event.content;
+      if (event.partial || !content || content.parts.length === 0) return null;
+      if (!hasConfirmation(content.parts)) return content;
     }
     let content = this.#converted.get(event);
     if (content === undefined) {
@@ -153,6 +169,13 @@ function appendAnswered(history: CachedHistory, content: Content): void {
   const responses = responsesOf(content.parts);
   const onlyResponses = responses.length > 0 && responses.length === content.parts.length;
   if (history.openCalls.length > 0) {
+    if (onlyResponses && answersAllInOrder(history, content)) {
+      // The common turn: one content answering every open call, in order (kept as it is).
+      history.openCalls = NO_CALLS;
+      history.answering = contents.length;
+      contents.push(content);
+      return;
+    }
     if (!onlyResponses) {
       closeTurn(history, contents);
     } else {
@@ -200,6 +223,37 @@ function appendAnswered(history: CachedHistory, content: Content): void {
 }
 
 const NO_PARTS: readonly Part[] = Object.freeze([]);
+const NO_CALLS: readonly FunctionCall[] = Object.freeze([]);
+
+/**
+ * True when `content` is a user content whose parts answer the turn's open calls, which are all
+ * of its calls, one each, in call order (the only answer the turn gets, as the slow path would
+ * have built it).
+ */
+function answersAllInOrder(history: CachedHistory, content: Content): boolean {
+  const open = history.openCalls;
+  const parts = content.parts;
+  if (
+    content.role !== 'user' ||
+    history.answering !== undefined ||
+    open.length !== history.turnCalls.length ||
+    parts.length !== open.length
+  ) {
+    return false;
+  }
+  for (let index = 0; index < parts.length; index += 1) {
+    if (parts[index]!.functionResponse!.id !== open[index]!.id) return false;
+  }
+  return true;
+}
+
+/** True when one of `parts` is an `adk_request_confirmation` call or answer. */
+function hasConfirmation(parts: readonly Part[]): boolean {
+  for (let index = 0; index < parts.length; index += 1) {
+    if (isConfirmation(parts[index]!)) return true;
+  }
+  return false;
+}
 
 /** The function-response parts of `parts` (one shared empty list when there are none). */
 function responsesOf(parts: readonly Part[]): readonly Part[] {
@@ -277,8 +331,8 @@ function withLateResponsesAsText(content: Content): Content {
  * objects: an event id is unique within a session and an event never changes, so a service that
  * reads fresh objects on every call (PostgreSQL) still extends the cached list.
  */
-function stillPrefix(history: CachedHistory, events: readonly Event[]): boolean {
-  if (history.contents.length !== history.length || events.length < history.scanned) return false;
+function stillPrefix(history: CachedHistory, events: readonly Event[], length: number): boolean {
+  if (history.contents.length !== history.length || length < history.scanned) return false;
   if (history.scanned === 0) return true;
   return events[0]?.id === history.firstId && events[history.scanned - 1]?.id === history.lastId;
 }

@@ -21,7 +21,12 @@ interface ViewState {
   length: number;
 }
 
-const STATE = Symbol('run events view');
+/**
+ * The key under which a view holds its {@link ViewState} (`Symbol.for`: the agents package reads
+ * a long history straight from `source` with it, since every read through the proxy costs a trap
+ * call and an index turned into a string). Internal; nothing may write through it.
+ */
+const STATE = Symbol.for('@ferrite/session.eventsView');
 
 type ViewTarget = Readonly<Event>[] & { [STATE]: ViewState };
 
