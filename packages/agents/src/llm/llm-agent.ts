@@ -299,8 +299,10 @@ export class LlmAgent<TOutput = unknown> implements Agent {
         ),
         tools: declarations,
       };
+      // A template or a plain string is rendered at once: awaiting it would cost a promise.
+      const instructionText = this.#instructionText(context);
       const systemInstruction = systemInstructionOf(
-        await this.#instructionText(context),
+        typeof instructionText === 'string' ? instructionText : await instructionText,
         targets,
         this.parentAgent,
         context.memories,

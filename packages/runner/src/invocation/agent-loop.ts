@@ -95,21 +95,23 @@ export class AgentLoop {
         if (member !== context) await this.#flushLeftovers(member);
       }
     }
-    await this.#flushLeftovers(context);
+    const flushed = this.#flushLeftovers(context);
+    if (flushed) await flushed;
     return transfer;
   }
 
   /**
    * Writes a context's agent made after its last event: `temp:` keys go straight into the
    * live state (they are never stored, so they need no event); anything else is stored in one
-   * closing event of that context, to which the pipeline attaches them like to any event.
+   * closing event of that context, to which the pipeline attaches them like to any event. A
+   * promise only while that store call runs (most agents leave nothing: no promise, no await).
    */
-  async #flushLeftovers(context: RunInvocationContext): Promise<void> {
+  #flushLeftovers(context: RunInvocationContext): Promise<unknown> | undefined {
     const pending = pendingWritesOf(context);
-    if (pending.isEmpty) return;
+    if (pending.isEmpty) return undefined;
     pending.moveTempKeysTo(context.session.state);
-    if (pending.isEmpty) return;
-    await this.#pipeline.deliver(
+    if (pending.isEmpty) return undefined;
+    const delivered = this.#pipeline.deliver(
       context,
       createEvent({
         invocationId: context.invocationId,
@@ -117,5 +119,6 @@ export class AgentLoop {
         ...(context.branch === undefined ? {} : { branch: context.branch }),
       }),
     );
+    return delivered instanceof Promise ? delivered : undefined;
   }
 }
