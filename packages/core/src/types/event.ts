@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Content, FunctionCall, FunctionResponse } from './content.js';
 import type { ToolConfirmation } from '../confirmation/tool-confirmation.js';
+import { keepShape } from '../run/keep-shape.js';
 
 /** Side effects an event carries: state and artifact changes, control flow. */
 export interface EventActions {
@@ -93,6 +94,9 @@ export function createEvent(init: EventInit = {}): Event {
   } else {
     event.actions = { stateDelta: {}, artifactDelta: {} };
   }
+  // Events live for a turn unless a store keeps them (stores keep copies): the newest one
+  // keeps their shape through a collection between turns.
+  keepShape(createEvent, event);
   return event;
 }
 

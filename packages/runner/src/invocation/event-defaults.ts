@@ -1,4 +1,4 @@
-import { newEventId, type Event, type EventActions } from '@ferrite/core';
+import { keepShape, newEventId, type Event, type EventActions } from '@ferrite/core';
 import type { RunInvocationContext } from '../context/run-invocation-context.js';
 import type { TakenWrites } from '../context/pending-writes.js';
 
@@ -37,5 +37,6 @@ export function withEventDefaults(
       artifactDelta: artifactDelta ?? {},
     };
   }
+  keepShape(withEventDefaults, event);
   return event;
 }

@@ -1,4 +1,4 @@
-import { Observable, concatMap, defer } from 'rxjs';
+import { NEVER, Observable, concatMap, defer, noop } from 'rxjs';
 import {
   keepShape,
   InvalidArgumentError,
@@ -75,6 +75,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 const GRANTED: Promise<void> = Promise.resolve();
+
+// A run's subscription lets go of its observer when it ends, so between runs nothing would hold
+// the shapes of RxJS's subscriber classes (see keepShape): one subscription that never ends does.
+keepShape(NEVER, NEVER.subscribe({ next: noop, error: noop, complete: noop }));
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T>).then === 'function';
