@@ -8,6 +8,7 @@ import {
   type Agent,
   type Content,
   type Event,
+  type Part,
 } from '@ferrite/core';
 import type { Observable } from 'rxjs';
 import { Runner, runToArray } from '../index.js';
@@ -184,6 +185,21 @@ describe('Runner.run', () => {
     [
       'a message JSON cannot hold',
       { role: 'user', parts: [{ text: 'hi', extra: 10n }] },
+      undefined,
+    ],
+    [
+      'a message JSON cannot hold beside its text parts',
+      { role: 'user', parts: [{ text: 'hi' }], extra: 10n },
+      undefined,
+    ],
+    [
+      'a text part whose toJSON fails',
+      {
+        role: 'user',
+        parts: [
+          Object.assign(Object.create({ toJSON: () => 10n }) as object, { text: 'hi' }) as Part,
+        ],
+      },
       undefined,
     ],
     ['a state delta JSON cannot hold', userContent('hi'), { deep: nested(100_000) }],

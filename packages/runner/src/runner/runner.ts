@@ -70,6 +70,26 @@ export interface RunLiveOptions {
   runConfig?: RunConfig;
 }
 
+/**
+ * True for a plain object holding `role` and `parts` alone, whose parts are plain objects
+ * holding a string `text` alone: JSON holds it as it is (anything else is written out to check).
+ */
+function isPlainText(content: Content): boolean {
+  if (Object.getPrototypeOf(content) !== Object.prototype || 'toJSON' in content) return false;
+  for (const key in content) if (key !== 'role' && key !== 'parts') return false;
+  const parts: unknown = content.parts;
+  if (typeof content.role !== 'string' || !Array.isArray(parts)) return false;
+  if (Object.getPrototypeOf(parts) !== Array.prototype) return false;
+  for (let index = 0; index < parts.length; index += 1) {
+    const part = parts[index] as Record<string, unknown>;
+    if (typeof part !== 'object' || part === null) return false;
+    if (Object.getPrototypeOf(part) !== Object.prototype) return false;
+    for (const key in part) if (key !== 'text') return false;
+    if (typeof part.text !== 'string') return false;
+  }
+  return true;
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -344,8 +364,9 @@ export class Runner {
     validateName('userId', userId);
     validateName('sessionId', sessionId);
     const message = validateContent(newMessage, 'newMessage');
-    // Refused before anything is written, so no empty session is left behind.
-    toStorableJson(message, 'newMessage');
+    // Refused before anything is written, so no empty session is left behind. A message of plain
+    // text parts (nearly every one) is storable as it is: its JSON is not written to find out.
+    if (!isPlainText(message)) toStorableJson(message, 'newMessage');
     assertNoFunctionCalls(message);
     if (typeof options !== 'object' || options === null) {
       throw new InvalidArgumentError('run options must be an object');
