@@ -64,6 +64,12 @@ export interface ValidatedEvent {
  * present) an object; anything else is {@link InvalidArgumentError}.
  */
 export function validateEvent(event: Event): ValidatedEvent {
+  const actions = checkedActions(event);
+  return { actions, stateDelta: actions.stateDelta ?? {} };
+}
+
+/** {@link validateEvent}'s check, giving the event's `actions` (`{}` when absent) alone. */
+function checkedActions(event: Event): Partial<Event['actions']> {
   if (typeof event !== 'object' || event === null) {
     throw new InvalidArgumentError('event must be an object');
   }
@@ -84,7 +90,7 @@ export function validateEvent(event: Event): ValidatedEvent {
   ) {
     throw new InvalidArgumentError('event.actions.stateDelta must be an object');
   }
-  return { actions, stateDelta: actions.stateDelta ?? {} };
+  return actions;
 }
 
 /**
@@ -92,7 +98,8 @@ export function validateEvent(event: Event): ValidatedEvent {
  * the `actions` maps filled in and `temp:` keys removed from its state delta.
  */
 export function toStorableEvent(event: Event): Event {
-  const { actions, stateDelta } = validateEvent(event);
+  const actions = checkedActions(event);
+  const stateDelta = actions.stateDelta ?? {};
   // temp: values never reach the store, so they may hold anything (functions, cycles).
   const storedDelta = withoutTempKeys(stateDelta);
   // An event whose actions already hold both maps and no temp: key (the runner's) is copied as
