@@ -14,8 +14,10 @@ const newest = new Map<object, object>();
  *
  * One instance per class is held, never more; what it refers to (its run's session, its
  * runner's services) stays reachable until the next instance of the class replaces it. The
- * runner's and the agents' per-run classes call it from their constructors; a custom agent
- * with per-run classes of its own on its hot path may call it too.
+ * runner's and the agents' per-run classes call it from their constructors; the code that
+ * makes a turn's short-lived records (events, model requests, responses and answers) calls it
+ * with the newest one, under a key of its own. A custom agent with per-run objects of its own
+ * on its hot path may call it too.
  */
 export function keepShape(kind: object, instance: object): void {
   newest.set(kind, instance);
