@@ -410,7 +410,7 @@ async function heapWithSessionsHeld(make: () => Runtime): Promise<{ name: string
 for (const make of [bare, ferrite]) {
   // Held in a function of its own: a suspended frame here would keep the runtime reachable.
   const { name, held } = await heapWithSessionsHeld(make);
-  // Ferrite keeps the newest run's objects until the next run (keepShape in @ferrite/core), and
+  // Ferrite keeps the newest run's objects until the next run (ShapeKeeper in @ferrite/core), and
   // they reach their runtime: one turn on another runtime lets the measured one go.
   const next = make();
   await next.createSession('after');

@@ -197,7 +197,7 @@ export {
   type SessionConcurrency,
 } from './run/run-config.js';
 export type { RunnerConfig, Plugin } from './run/runner-config.js';
-export { keepShape } from './run/keep-shape.js';
+export { ShapeKeeper } from './run/keep-shape.js';
 export type {
   GuardrailResult,
   InputGuardrail,

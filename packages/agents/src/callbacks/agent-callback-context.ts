@@ -1,4 +1,4 @@
-import { keepShape } from '@ferrite/core';
+import { ShapeKeeper } from '@ferrite/core';
 import type {
   CallbackContext,
   Content,
@@ -7,6 +7,8 @@ import type {
   StateView,
 } from '@ferrite/core';
 
+const agentCallbackContextShape = new ShapeKeeper<AgentCallbackContext>();
+
 /** The {@link CallbackContext} of one model call, over the agent's invocation context. */
 export class AgentCallbackContext implements CallbackContext {
   /** The whole invocation context. */
@@ -14,7 +16,7 @@ export class AgentCallbackContext implements CallbackContext {
 
   constructor(context: InvocationContext) {
     this.invocationContext = context;
-    keepShape(AgentCallbackContext, this);
+    agentCallbackContextShape.keep(this);
   }
 
   /** Name of the agent whose model is called. */

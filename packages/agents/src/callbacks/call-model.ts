@@ -1,5 +1,5 @@
 import {
-  keepShape,
+  ShapeKeeper,
   callPluginHook,
   isAborted,
   type InvocationContext,
@@ -41,6 +41,8 @@ export function callModel(
   return model.generate(request, new ModelCallOptions(context, stream));
 }
 
+const modelCallOptionsShape = new ShapeKeeper<ModelCallOptions>();
+
 /**
  * The options of one model call. The run's signal is read when the model asks for it: most
  * scripted and cached models never do, and an AbortSignal is costly to make on Node 20. (A
@@ -53,7 +55,7 @@ class ModelCallOptions {
   constructor(context: InvocationContext, stream: boolean) {
     this.#context = context;
     this.stream = stream;
-    keepShape(ModelCallOptions, this);
+    modelCallOptionsShape.keep(this);
   }
 
   get signal(): AbortSignal {

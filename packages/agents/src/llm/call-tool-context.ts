@@ -1,4 +1,4 @@
-import { keepShape, InvalidArgumentError } from '@ferrite/core';
+import { ShapeKeeper, InvalidArgumentError } from '@ferrite/core';
 import { watchNestedRun } from '../confirmation/nested-pause.js';
 import type { SignalSource } from './tool-batch.js';
 import type {
@@ -14,6 +14,8 @@ import type {
   ToolConfirmation,
   ToolContext,
 } from '@ferrite/core';
+
+const callToolContextShape = new ShapeKeeper<CallToolContext>();
 
 /** The {@link ToolContext} of one function call, over the agent's invocation context. */
 export class CallToolContext implements ToolContext {
@@ -39,7 +41,7 @@ export class CallToolContext implements ToolContext {
     this.functionCallId = functionCallId;
     this.#signalSource = signalSource;
     this.toolConfirmation = toolConfirmation;
-    keepShape(CallToolContext, this);
+    callToolContextShape.keep(this);
   }
 
   /**

@@ -19,7 +19,7 @@ import {
   type Tool,
   type Toolset,
   isToolset,
-  keepShape,
+  ShapeKeeper,
   throwIfAborted,
   validateAgentName,
 } from '@ferrite/core';
@@ -99,14 +99,12 @@ export interface LlmAgentConfig<TOutput = unknown> extends AgentCallbacks {
   inputSchema?: ToolParameters;
 }
 
-/**
- * Keys under which the newest model request, model response and answer of any LlmAgent are held
- * (see keepShape in @ferrite/core): the loop is compiled against their shapes, which nothing
- * else holds between turns.
- */
-const REQUEST_SHAPE = Object.freeze({ shape: 'model request' });
-const RESPONSE_SHAPE = Object.freeze({ shape: 'model response' });
-const ANSWER_SHAPE = Object.freeze({ shape: 'model answer' });
+// The newest model request, model response and answer of any LlmAgent (see ShapeKeeper in
+// @ferrite/core): the loop is compiled against their shapes, which nothing else holds between
+// turns.
+const requestShape = new ShapeKeeper<ModelRequest>();
+const responseShape = new ShapeKeeper<ModelResponse>();
+const answerShape = new ShapeKeeper<EventInit>();
 
 /**
  * An agent driven by a language model: it builds a request from its instruction, the user's
@@ -323,7 +321,7 @@ export class LlmAgent<TOutput = unknown> implements Agent {
       if (this.#structured) request.outputSchema = this.#structured.declaration;
       if (corrections.length > 0) request.contents = [...request.contents, ...corrections];
 
-      keepShape(REQUEST_SHAPE, request);
+      requestShape.keep(request);
       let final: ModelResponse | undefined;
       // One response, one identity: its partial chunks carry the id of the event it ends in.
       const responseId = newEventId();
@@ -355,8 +353,8 @@ export class LlmAgent<TOutput = unknown> implements Agent {
       if (final.usage) answer.usage = final.usage;
       if (final.errorCode !== undefined) answer.errorCode = final.errorCode;
       if (final.errorMessage !== undefined) answer.errorMessage = final.errorMessage;
-      keepShape(RESPONSE_SHAPE, final);
-      keepShape(ANSWER_SHAPE, answer);
+      responseShape.keep(final);
+      answerShape.keep(answer);
 
       if (calls.length === 0 && this.#structured) {
         const verdict = checkStructuredAnswer(this.#structured, this.name, content, retriesLeft);

@@ -1,4 +1,4 @@
-import { keepShape } from '@ferrite/core';
+import { ShapeKeeper } from '@ferrite/core';
 /**
  * The signal the tools of one response see, and how their outcomes are collected. A single
  * call cannot be failed by a sibling, so it gets the run's signal itself and its outcome is
@@ -22,6 +22,8 @@ export interface SignalSource {
   readonly signal: AbortSignal;
 }
 
+const singleCallShape = new ShapeKeeper<SingleCall>();
+
 /** One call: the run's own signal (read only when the tool asks), its outcome awaited directly. */
 class SingleCall implements ToolBatch {
   readonly #run: SignalSource;
@@ -29,7 +31,7 @@ class SingleCall implements ToolBatch {
 
   constructor(run: SignalSource) {
     this.#run = run;
-    keepShape(SingleCall, this);
+    singleCallShape.keep(this);
   }
 
   get signal(): AbortSignal {
@@ -46,6 +48,8 @@ class SingleCall implements ToolBatch {
   }
 }
 
+const manyCallsShape = new ShapeKeeper<ManyCalls>();
+
 /** Several calls: a child controller of the run's signal, unlinked once they settled. */
 class ManyCalls implements ToolBatch {
   readonly #controller = new AbortController();
@@ -56,7 +60,7 @@ class ManyCalls implements ToolBatch {
     this.#parent = parent;
     if (parent.aborted) this.#controller.abort(parent.reason);
     else parent.addEventListener('abort', this.#onParentAbort, { once: true });
-    keepShape(ManyCalls, this);
+    manyCallsShape.keep(this);
   }
 
   get signal(): AbortSignal {

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { keepShape } from './keep-shape.js';
+import { ShapeKeeper } from './keep-shape.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -13,31 +13,41 @@ async function collect(): Promise<void> {
 }
 
 class Kept {}
-class Other {}
 
-describe('keepShape', () => {
-  it('holds the newest instance of a class through a full collection, and only that one', async () => {
+describe('ShapeKeeper', () => {
+  it('holds the newest object through a full collection, and only that one', async () => {
+    const keeper = new ShapeKeeper<Kept>();
     const first = new WeakRef(new Kept());
-    keepShape(Kept, first.deref()!);
+    keeper.keep(first.deref()!);
     const unkept = new WeakRef(new Kept());
     await collect();
     expect(first.deref()).toBeInstanceOf(Kept);
     expect(unkept.deref()).toBeUndefined();
 
     const second = new WeakRef(new Kept());
-    keepShape(Kept, second.deref()!);
+    keeper.keep(second.deref()!);
     await collect();
     expect(first.deref()).toBeUndefined();
-    expect(second.deref()).toBeInstanceOf(Kept);
+    expect(keeper.newest).toBe(second.deref());
   });
 
-  it('holds one instance per class', async () => {
+  it('lives on when nothing refers to the keeper itself', async () => {
     const kept = new WeakRef(new Kept());
-    const other = new WeakRef(new Other());
-    keepShape(Kept, kept.deref()!);
-    keepShape(Other, other.deref()!);
+    new ShapeKeeper<Kept>().keep(kept.deref()!);
     await collect();
     expect(kept.deref()).toBeInstanceOf(Kept);
-    expect(other.deref()).toBeInstanceOf(Other);
+  });
+
+  it('keeps one object per keeper', async () => {
+    const kept = new ShapeKeeper<Kept>();
+    const other = new ShapeKeeper<Kept>();
+    const one = new WeakRef(new Kept());
+    const two = new WeakRef(new Kept());
+    kept.keep(one.deref()!);
+    other.keep(two.deref()!);
+    await collect();
+    expect(kept.newest).toBe(one.deref());
+    expect(other.newest).toBe(two.deref());
+    expect(one.deref()).toBeInstanceOf(Kept);
   });
 });

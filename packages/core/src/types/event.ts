@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Content, FunctionCall, FunctionResponse } from './content.js';
 import type { ToolConfirmation } from '../confirmation/tool-confirmation.js';
-import { keepShape } from '../run/keep-shape.js';
+import { ShapeKeeper } from '../run/keep-shape.js';
 
 /** Side effects an event carries: state and artifact changes, control flow. */
 export interface EventActions {
@@ -71,6 +71,9 @@ export function newEventId(): string {
   return idPrefix + '000000000000'.slice(counter.length) + counter;
 }
 
+/** The newest event made by createEvent (see ShapeKeeper). */
+const eventShape = new ShapeKeeper<Event>();
+
 /** Builds a complete {@link Event}, filling id, timestamp, actions and empty invocation/author. */
 export function createEvent(init: EventInit = {}): Event {
   // The required fields are laid out by a literal, then the init is copied onto it. A spread
@@ -96,7 +99,7 @@ export function createEvent(init: EventInit = {}): Event {
   }
   // Events live for a turn unless a store keeps them (stores keep copies): the newest one
   // keeps their shape through a collection between turns.
-  keepShape(createEvent, event);
+  eventShape.keep(event);
   return event;
 }
 

@@ -1,5 +1,5 @@
 import {
-  keepShape,
+  ShapeKeeper,
   SessionBusyError,
   sessionLockName,
   validateAcquireOptions,
@@ -23,6 +23,8 @@ interface Entry {
   waiters: Waiter[] | undefined;
 }
 
+const inProcessLeaseShape = new ShapeKeeper<InProcessLease>();
+
 /**
  * A lease whose release acts once. Until then its holder holds the session, so the release hands
  * it on; a second call can never hand on a session another run holds by then.
@@ -34,7 +36,7 @@ class InProcessLease implements SessionLockLease {
   constructor(entries: Map<string, Entry>, name: string) {
     this.#entries = entries;
     this.#name = name;
-    keepShape(InProcessLease, this);
+    inProcessLeaseShape.keep(this);
   }
 
   release(): void {

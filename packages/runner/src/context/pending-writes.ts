@@ -1,10 +1,12 @@
-import { keepShape, TEMP_PREFIX } from '@ferrite/core';
+import { ShapeKeeper, TEMP_PREFIX } from '@ferrite/core';
 
 /** The writes one context took off its buffer, to be attached to one event. */
 export interface TakenWrites {
   stateDelta: Record<string, unknown> | undefined;
   artifactDelta: Record<string, number> | undefined;
 }
+
+const pendingWritesShape = new ShapeKeeper<PendingWrites>();
 
 /**
  * The state and artifact writes of one context that no event carries yet. Agents and tools
@@ -19,7 +21,7 @@ export class PendingWrites {
   #artifactCount = 0;
 
   constructor() {
-    keepShape(PendingWrites, this);
+    pendingWritesShape.keep(this);
   }
 
   /** True when nothing is waiting. */

@@ -1,5 +1,5 @@
 import {
-  keepShape,
+  ShapeKeeper,
   InternalError,
   type Agent,
   type Content,
@@ -28,6 +28,8 @@ export function pendingWritesOf(context: RunInvocationContext): PendingWrites {
 function contextKey(agentName: string, branch: string | undefined): string {
   return branch === undefined ? agentName : `${branch}\u0000${agentName}`;
 }
+
+const runInvocationContextShape = new ShapeKeeper<RunInvocationContext>();
 
 /**
  * The Runner's {@link InvocationContext}: one per agent and branch of an invocation, all
@@ -70,7 +72,7 @@ export class RunInvocationContext implements InvocationContext {
         )
       : undefined;
     family.set(contextKey(agent.name, branch), this);
-    keepShape(RunInvocationContext, this);
+    runInvocationContextShape.keep(this);
   }
 
   /** The top-level context of an invocation, for `agent`. */

@@ -1,5 +1,5 @@
 import {
-  keepShape,
+  ShapeKeeper,
   MaxTurnsExceededError,
   type ArtifactService,
   type Content,
@@ -29,6 +29,8 @@ export interface RunScopeConfig {
   memoryService?: MemoryService | undefined;
   plugins?: readonly Plugin[] | undefined;
 }
+
+const runScopeShape = new ShapeKeeper<RunScope>();
 
 /**
  * The state one invocation's contexts share: session, signal, model-call counter and the
@@ -85,7 +87,7 @@ export class RunScope {
           },
         }
       : undefined;
-    keepShape(RunScope, this);
+    runScopeShape.keep(this);
   }
 
   /** The run's signal (made on first read). */

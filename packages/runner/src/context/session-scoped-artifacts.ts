@@ -1,4 +1,4 @@
-import { keepShape } from '@ferrite/core';
+import { ShapeKeeper } from '@ferrite/core';
 import type {
   ArtifactScope,
   ArtifactService,
@@ -7,6 +7,8 @@ import type {
   ScopedArtifacts,
 } from '@ferrite/core';
 import { PendingWrites } from './pending-writes.js';
+
+const sessionScopedArtifactsShape = new ShapeKeeper<SessionScopedArtifacts>();
 
 /**
  * The artifacts of one session as an agent sees them; every save is recorded in a buffer that
@@ -25,7 +27,7 @@ export class SessionScopedArtifacts implements ScopedArtifacts {
     this.#service = service;
     this.#scope = scope;
     this.#pending = pending;
-    keepShape(SessionScopedArtifacts, this);
+    sessionScopedArtifactsShape.keep(this);
   }
 
   async save(

@@ -1,5 +1,7 @@
-import { keepShape, InvalidArgumentError, type Session, type StateView } from '@ferrite/core';
+import { ShapeKeeper, InvalidArgumentError, type Session, type StateView } from '@ferrite/core';
 import { PendingWrites } from './pending-writes.js';
+
+const sessionStateViewShape = new ShapeKeeper<SessionStateView>();
 
 /**
  * A {@link StateView} over the live session state (updated in place as events are appended,
@@ -13,7 +15,7 @@ export class SessionStateView implements StateView {
   constructor(session: Session, pending: PendingWrites = new PendingWrites()) {
     this.#session = session;
     this.#pending = pending;
-    keepShape(SessionStateView, this);
+    sessionStateViewShape.keep(this);
   }
 
   get<TValue = unknown>(key: string): TValue | undefined {

@@ -1,5 +1,5 @@
 import {
-  keepShape,
+  ShapeKeeper,
   GuardrailError,
   InputGuardrailTripwireError,
   OutputGuardrailTripwireError,
@@ -57,6 +57,8 @@ function textOfAnswer(content: Content): string {
     .join('');
 }
 
+const runGuardrailsShape = new ShapeKeeper<RunGuardrails>();
+
 /**
  * The run's guardrails (`RunConfig.inputGuardrails`/`outputGuardrails`, then those of the agent
  * concerned). Input guardrails with `runInParallel: false` must pass before the agent starts;
@@ -71,7 +73,7 @@ export class RunGuardrails {
   constructor(control: HaltControl, tree: AgentTree) {
     this.#control = control;
     this.#tree = tree;
-    keepShape(RunGuardrails, this);
+    runGuardrailsShape.keep(this);
   }
 
   /**

@@ -1,11 +1,13 @@
 import { from, isObservable, type Observable, type ObservableInput } from 'rxjs';
-import { keepShape, ObservableReader, type Event } from '@ferrite/core';
+import { ShapeKeeper, ObservableReader, type Event } from '@ferrite/core';
 import type { HaltControl } from './halt-control.js';
 
 type Pulled = IteratorResult<Event, undefined>;
 
 const DONE: Pulled = { done: true, value: undefined };
 const noop = (): void => {};
+
+const agentEventSourceShape = new ShapeKeeper<AgentEventSource>();
 
 /**
  * Reads an agent's events one at a time, whatever `run` returned (Observable, async or sync
@@ -20,7 +22,7 @@ export class AgentEventSource {
   private constructor(pull: () => Pulled | Promise<Pulled>, close: () => void) {
     this.#pull = pull;
     this.#close = close;
-    keepShape(AgentEventSource, this);
+    agentEventSourceShape.keep(this);
   }
 
   /** Starts reading `input`. */

@@ -1,5 +1,5 @@
 import {
-  keepShape,
+  ShapeKeeper,
   AgentNotFoundError,
   TransferLimitError,
   createEvent,
@@ -11,6 +11,8 @@ import { AgentEventSource } from './agent-event-source.js';
 import type { InvocationTelemetry } from '../telemetry/invocation-telemetry.js';
 import type { EventPipeline } from './event-pipeline.js';
 import type { HaltControl } from './halt-control.js';
+
+const agentLoopShape = new ShapeKeeper<AgentLoop>();
 
 /**
  * Steps 5–6 of a run: runs the selected agent, feeds its events through the pipeline, and
@@ -36,7 +38,7 @@ export class AgentLoop {
     this.#pipeline = pipeline;
     this.#tree = tree;
     this.#maxTransfers = maxTransfers;
-    keepShape(AgentLoop, this);
+    agentLoopShape.keep(this);
   }
 
   /** Runs `context.agent`, then every agent it transfers to. */

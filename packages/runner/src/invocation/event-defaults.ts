@@ -1,6 +1,9 @@
-import { keepShape, newEventId, type Event, type EventActions } from '@ferrite/core';
+import { ShapeKeeper, newEventId, type Event, type EventActions } from '@ferrite/core';
 import type { RunInvocationContext } from '../context/run-invocation-context.js';
 import type { TakenWrites } from '../context/pending-writes.js';
+
+/** The newest event given its defaults here (see ShapeKeeper in @ferrite/core). */
+const eventShape = new ShapeKeeper<Event>();
 
 /**
  * The agent's event with the runner's defaults filled (id, invocationId, author, timestamp,
@@ -37,6 +40,6 @@ export function withEventDefaults(
       artifactDelta: artifactDelta ?? {},
     };
   }
-  keepShape(withEventDefaults, event);
+  eventShape.keep(event);
   return event;
 }

@@ -1,6 +1,6 @@
 import type { Subscriber } from 'rxjs';
 import {
-  keepShape,
+  ShapeKeeper,
   callPluginHook,
   type Event,
   type Plugin,
@@ -28,6 +28,8 @@ export interface EventPipelineConfig {
   plugins: readonly Plugin[];
   streamingMode: StreamingMode;
 }
+
+const eventPipelineShape = new ShapeKeeper<EventPipeline>();
 
 /**
  * Step 5 of a run: each agent event gets its defaults and, unless partial, the pending state
@@ -61,7 +63,7 @@ export class EventPipeline {
         ? init.plugins
         : init.plugins.filter((plugin) => typeof plugin.onEvent === 'function');
     this.#emitPartials = init.streamingMode === 'sse';
-    keepShape(EventPipeline, this);
+    eventPipelineShape.keep(this);
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { Subscriber } from 'rxjs';
 import {
-  keepShape,
+  ShapeKeeper,
   createEvent,
   newEventId,
   toFerriteError,
@@ -32,6 +32,8 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return value instanceof Promise;
 }
 
+const invocationShape = new ShapeKeeper<Invocation>();
+
 /**
  * One invocation (one subscription of `run`): loads the session, selects the agent, stores
  * the user event, runs the agents and settles the stream. Cancellation, interruption and
@@ -60,7 +62,7 @@ export class Invocation implements SessionLockHolder, HaltControl {
     this.#request = request;
     this.#subscriber = subscriber;
     this.#guards = RunGuards.of(request.runConfig, this);
-    keepShape(Invocation, this);
+    invocationShape.keep(this);
   }
 
   /** The run's signal, aborted once it stops (made on first read, aborted already if it has). */

@@ -1,5 +1,5 @@
 import {
-  keepShape,
+  ShapeKeeper,
   OutputLimitError,
   RunTimeoutError,
   type Event,
@@ -11,6 +11,8 @@ import {
 interface GuardedRun {
   trip(error: FerriteError): void;
 }
+
+const runGuardsShape = new ShapeKeeper<RunGuards>();
 
 /**
  * The `maxDurationMs` and `outputCharLimit` guards of one invocation. A tripped guard calls
@@ -27,7 +29,7 @@ export class RunGuards {
     this.#maxDurationMs = config.maxDurationMs;
     this.#outputCharLimit = config.outputCharLimit;
     this.#run = run;
-    keepShape(RunGuards, this);
+    runGuardsShape.keep(this);
   }
 
   /**

@@ -30,7 +30,7 @@ class WeakAgent implements Agent {
 describe('per-run objects between runs', () => {
   // V8 keeps an object's hidden class only while an object has it: without the newest run's
   // objects held, a full collection between runs drops their shapes and deoptimizes the code
-  // compiled for them (see keepShape in @ferrite/core).
+  // compiled for them (see ShapeKeeper in @ferrite/core).
   it("keep the newest run's context through a full collection, and let the one before it go", async () => {
     const agent = new WeakAgent();
     const { runner } = makeRunner(agent);

@@ -1,6 +1,6 @@
-import { NEVER, Observable, concatMap, defer, noop } from 'rxjs';
+import { NEVER, Observable, concatMap, defer, noop, type Subscription } from 'rxjs';
 import {
-  keepShape,
+  ShapeKeeper,
   InvalidArgumentError,
   assertNoFunctionCalls,
   type PendingRequest,
@@ -97,8 +97,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 const GRANTED: Promise<void> = Promise.resolve();
 
 // A run's subscription lets go of its observer when it ends, so between runs nothing would hold
-// the shapes of RxJS's subscriber classes (see keepShape): one subscription that never ends does.
-keepShape(NEVER, NEVER.subscribe({ next: noop, error: noop, complete: noop }));
+// the shapes of RxJS's subscriber classes (see ShapeKeeper in @ferrite/core): one subscription
+// that never ends does.
+const subscriptionShape = new ShapeKeeper<Subscription>();
+subscriptionShape.keep(NEVER.subscribe({ next: noop, error: noop, complete: noop }));
+/** The newest run's Observable. */
+const runShape = new ShapeKeeper<Observable<Event>>();
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T>).then === 'function';
@@ -117,6 +121,8 @@ function sessionLockOf(lock: SessionRunLock | undefined): SessionRunLock {
   return lock;
 }
 
+const acquireOptionsShape = new ShapeKeeper<AcquireOptions>();
+
 /**
  * How a run asks for its session. Cancelling a run that waits in line aborts its signal, which
  * takes it out of line; the lock reads the signal only when the run has to wait, so an
@@ -129,7 +135,7 @@ class AcquireOptions implements AcquireSessionLockOptions {
   constructor(mode: AcquireSessionLockOptions['mode'], holder: Invocation) {
     this.mode = mode;
     this.holder = holder;
-    keepShape(AcquireOptions, this);
+    acquireOptionsShape.keep(this);
   }
 
   get signal(): AbortSignal {
@@ -267,7 +273,7 @@ export class Runner {
       }
       return () => invocation.cancel();
     });
-    keepShape(Observable, run);
+    runShape.keep(run);
     return run;
   }
 
