@@ -104,15 +104,47 @@ export class BranchHistory {
       turnCalls: [],
       answering: undefined,
     };
+    const agentName = this.#agentName;
+    const contents = history.contents;
     for (let index = history.scanned; index < length; index += 1) {
       const event = events[index]!;
+      const content = event.content;
+      // The common event, handled here without a call (a first turn on a long session scans
+      // every stored event, often before the code is optimized): the agent's own or the user's,
+      // in no branch, one text or function-call part, or the one answer to the one open call.
+      if (
+        content !== undefined &&
+        event.branch === undefined &&
+        event.partial !== true &&
+        (event.author === agentName || event.author === 'user') &&
+        content.parts.length === 1
+      ) {
+        const part = content.parts[0]!;
+        const call = part.functionCall;
+        if (
+          history.openCalls.length === 0 &&
+          part.functionResponse === undefined &&
+          (call === undefined
+            ? part.text !== undefined
+            : part.text === undefined &&
+              content.role === 'model' &&
+              call.name !== REQUEST_CONFIRMATION_FUNCTION_CALL_NAME)
+        ) {
+          contents.push(content);
+          if (call !== undefined) {
+            history.openCalls = history.turnCalls = [call];
+            history.answering = undefined;
+          }
+          continue;
+        }
+      }
       if (event.branch !== undefined) {
         if (!isVisibleFromBranch(event.branch, branch)) continue;
         // An agent used as a tool: only its own branch sees its events (its caller sees the response).
         if (isPrivateToBranch(event) && !isWithinBranch(event.branch, branch)) continue;
       }
-      const content = this.#convert(event);
-      if (content) appendAnswered(history, content);
+      const converted = this.#convert(event);
+      if (converted) appendAnswered(history, converted);
     }
     history.scanned = length;
     history.firstId = length > 0 ? events[0]!.id : undefined;
