@@ -43,6 +43,11 @@ function copyJson<TValue>(value: TValue, what: string, freeze: boolean): TValue 
 
 let spareStack: object[] | undefined;
 
+// In a for-in loop over the same object V8 answers this one from the loop's own key cache;
+// `Object.hasOwn` does a lookup per key (the whole copy of an event was 13 % slower with it).
+// eslint-disable-next-line @typescript-eslint/unbound-method -- only ever called with .call
+const { hasOwnProperty } = Object.prototype;
+
 /** Every empty record of every copy (the `{}` deltas of most events): frozen, so one is enough. */
 const EMPTY_RECORD: Readonly<Record<string, never>> = Object.freeze({});
 
@@ -100,7 +105,7 @@ function copyRecord(source: Record<string, unknown>, ancestors: object[], freeze
   const record: Record<string, unknown> = {};
   let fields = 0;
   for (const name in source) {
-    if (!Object.hasOwn(source, name)) continue;
+    if (!hasOwnProperty.call(source, name)) continue;
     const field = source[name];
     const copied =
       typeof field === 'string' || typeof field === 'boolean'
