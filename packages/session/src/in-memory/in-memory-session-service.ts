@@ -84,14 +84,19 @@ export class InMemorySessionService implements SessionService {
       options.state === undefined || options.state === null
         ? NO_TIERS
         : splitStateDelta(toStorable(options.state, 'initial state'));
-    const user = this.#userStore(appName, userId, false);
-    if (user?.sessions.has(id)) {
+    const app = this.#appStore(appName);
+    let userStore = app.users.get(userId);
+    if (userStore?.sessions.has(id)) {
       throw new SessionExistsError(`session ${id} already exists for user ${userId} of ${appName}`);
     }
-    const app = this.#appStore(appName);
-    const userStore = this.#userStore(appName, userId, true);
-    Object.assign(app.state, tiers.app);
-    Object.assign(userStore.state, tiers.user);
+    if (!userStore) {
+      userStore = { state: {}, sessions: new Map() };
+      app.users.set(userId, userStore);
+    }
+    if (tiers !== NO_TIERS) {
+      Object.assign(app.state, tiers.app);
+      Object.assign(userStore.state, tiers.user);
+    }
     const stored: StoredSession = {
       id,
       appName,
@@ -103,7 +108,7 @@ export class InMemorySessionService implements SessionService {
       lastUpdateTime: Date.now(),
     };
     userStore.sessions.set(id, stored);
-    return this.#toSession(stored, []);
+    return this.#toSession(stored, [], userStore, app);
   }
 
   /** The session with the current app and user tiers merged in, or undefined when missing. */
@@ -282,9 +287,12 @@ export class InMemorySessionService implements SessionService {
     return user;
   }
 
-  #toSession(stored: StoredSession, events: Event[]): Session {
-    const app = this.#apps.get(stored.appName);
-    const user = app?.users.get(stored.userId);
+  #toSession(
+    stored: StoredSession,
+    events: Event[],
+    user = this.#apps.get(stored.appName)?.users.get(stored.userId),
+    app = this.#apps.get(stored.appName),
+  ): Session {
     return {
       id: stored.id,
       appName: stored.appName,
@@ -356,14 +364,25 @@ function validateKey(options: { appName: string; userId: string; sessionId: stri
  * The merged state as a copy the caller may change freely: primitives are copied as they are
  * and only object values are cloned, so a read costs nothing extra for flat state.
  */
-function copyState(...tiers: (Record<string, unknown> | undefined)[]): Record<string, unknown> {
+function copyState(
+  session: Record<string, unknown>,
+  user: Record<string, unknown> | undefined,
+  app: Record<string, unknown> | undefined,
+): Record<string, unknown> {
   const state: Record<string, unknown> = {};
-  for (const tier of tiers) {
-    if (!tier) continue;
-    for (const key of Object.keys(tier)) {
-      const value = tier[key];
-      state[key] = typeof value === 'object' && value !== null ? structuredClone(value) : value;
-    }
-  }
+  copyTier(state, session);
+  if (user) copyTier(state, user);
+  if (app) copyTier(state, app);
   return state;
 }
+
+function copyTier(state: Record<string, unknown>, tier: Record<string, unknown>): void {
+  for (const key in tier) {
+    if (!hasOwnProperty.call(tier, key)) continue;
+    const value = tier[key];
+    state[key] = typeof value === 'object' && value !== null ? structuredClone(value) : value;
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/unbound-method -- only ever called with .call
+const { hasOwnProperty } = Object.prototype;
