@@ -7,6 +7,10 @@ export function systemInstructionOf(
   parent: Agent | undefined,
   memories: readonly MemoryEntry[],
 ): string | undefined {
+  // The common agent: its instruction alone, handed on as it is.
+  if (targets.length === 0 && memories.length === 0) {
+    return instruction.trim() ? instruction : undefined;
+  }
   const sections: string[] = [];
   if (instruction.trim()) sections.push(instruction);
   if (targets.length > 0) sections.push(transferSection(targets, parent));
