@@ -7,6 +7,7 @@ import {
   type Event,
   type FerriteError,
   type SessionLockHolder,
+  type SessionLockLease,
 } from '@ferrite/core';
 import { RunScope } from '../context/run-scope.js';
 import { RunGuardrails } from '../guardrails/run-guardrails.js';
@@ -149,15 +150,15 @@ export class Invocation implements SessionLockHolder, HaltControl {
   }
 
   /**
-   * Runs the invocation to its end and calls `release` once the session may be used by the
+   * Runs the invocation to its end and releases `lease` once the session may be used by the
    * next run: before the stream settles, or after a store call still in flight has settled.
-   * Never rejects (the outcome goes to the subscriber).
+   * Never rejects (the outcome goes to the subscriber), and always releases the lease.
    */
-  async execute(release: () => void): Promise<void> {
+  async execute(lease: SessionLockLease): Promise<void> {
     let failure: unknown;
     let failed = false;
-    this.#telemetry = startTelemetry(this.#parts, this.#request);
     try {
+      this.#telemetry = startTelemetry(this.#parts, this.#request);
       this.checkpoint();
       await this.#run();
     } catch (error) {
@@ -166,13 +167,17 @@ export class Invocation implements SessionLockHolder, HaltControl {
     } finally {
       this.#guards.dispose();
     }
+    // A lease's release never rejects; one that takes time is not waited for.
     const pipeline = this.#pipeline;
     if (pipeline?.appending) {
-      this.#settle(failed, failure);
-      await pipeline.drain();
-      release();
+      try {
+        this.#settle(failed, failure);
+        await pipeline.drain();
+      } finally {
+        void lease.release();
+      }
     } else {
-      release();
+      void lease.release();
       this.#settle(failed, failure);
     }
   }

@@ -144,16 +144,6 @@ class AcquireOptions implements AcquireSessionLockOptions {
 }
 
 /** Runs the invocation holding the session, and hands the session on once it may be used. */
-async function runHolding(invocation: Invocation, lease: SessionLockLease): Promise<void> {
-  try {
-    await invocation.execute(() => void lease.release());
-  } finally {
-    // A lease that releases at once (in process) is not awaited.
-    const released = lease.release();
-    if (released instanceof Promise) await released;
-  }
-}
-
 /**
  * Runs agents in sessions: each `run` loads the session, picks the agent, stores the user's
  * message and every event the agents produce, and streams those events to the caller.
@@ -258,7 +248,7 @@ export class Runner {
         acquired.then(
           (lease) => {
             if (invocation.stopped) void lease.release();
-            else void runHolding(invocation, lease);
+            else void invocation.execute(lease);
           },
           (error: unknown) => {
             if (!invocation.stopped) subscriber.error(toFerriteError(error));
@@ -267,9 +257,7 @@ export class Runner {
       } else {
         // Granted at once (uncontended in-process lock): no promise and no listener on the way.
         const lease = acquired;
-        void GRANTED.then(() =>
-          invocation.stopped ? lease.release() : runHolding(invocation, lease),
-        );
+        void GRANTED.then(() => (invocation.stopped ? lease.release() : invocation.execute(lease)));
       }
       return () => invocation.cancel();
     });
