@@ -10,7 +10,7 @@ import { firstAnswer } from './call-model.js';
  * tool or a `beforeTool` gave it, and may replace it. Without hooks the tool's value is returned
  * as it is.
  */
-export async function callTool(
+export function callTool(
   tool: Tool,
   args: Record<string, unknown>,
   context: ToolContext,
@@ -22,8 +22,24 @@ export async function callTool(
     plugins.length === 0 &&
     lists.beforeTool.length + lists.afterTool.length + lists.onToolError.length === 0
   ) {
-    return tool.execute(args, context);
+    // The tool's own promise, without an async frame that would wait for it once more.
+    try {
+      return Promise.resolve(tool.execute(args, context));
+    } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the original error, unchanged
+      return Promise.reject(error);
+    }
   }
+  return callWithHooks(tool, args, context, lists, plugins);
+}
+
+async function callWithHooks(
+  tool: Tool,
+  args: Record<string, unknown>,
+  context: ToolContext,
+  lists: CallbackLists,
+  plugins: readonly Plugin[],
+): Promise<unknown> {
   let result = await firstAnswer(
     plugins,
     'beforeTool',

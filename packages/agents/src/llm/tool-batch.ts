@@ -24,6 +24,14 @@ export interface SignalSource {
 
 const singleCallShape = new ShapeKeeper<SingleCall>();
 
+function fulfilledOne<T>(value: T): PromiseSettledResult<T>[] {
+  return [{ status: 'fulfilled', value }];
+}
+
+function rejectedOne<T>(reason: unknown): PromiseSettledResult<T>[] {
+  return [{ status: 'rejected', reason }];
+}
+
 /** One call: the run's own signal (read only when the tool asks), its outcome awaited directly. */
 class SingleCall implements ToolBatch {
   readonly #run: SignalSource;
@@ -38,13 +46,9 @@ class SingleCall implements ToolBatch {
     return this.#run.signal;
   }
 
-  async settle<T>(promises: Promise<T>[]): Promise<PromiseSettledResult<T>[]> {
+  settle<T>(promises: Promise<T>[]): Promise<PromiseSettledResult<T>[]> {
     if (promises.length !== 1) return Promise.allSettled(promises);
-    try {
-      return [{ status: 'fulfilled', value: await promises[0]! }];
-    } catch (reason) {
-      return [{ status: 'rejected', reason }];
-    }
+    return promises[0]!.then(fulfilledOne<T>, rejectedOne<T>);
   }
 }
 
