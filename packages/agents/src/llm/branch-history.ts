@@ -121,9 +121,27 @@ export class BranchHistory {
       ) {
         const part = content.parts[0]!;
         const call = part.functionCall;
-        if (
+        const response = part.functionResponse;
+        if (response !== undefined) {
+          // The one response to the turn's one call.
+          const open = history.openCalls;
+          if (
+            open.length === 1 &&
+            history.turnCalls.length === 1 &&
+            history.answering === undefined &&
+            content.role === 'user' &&
+            call === undefined &&
+            part.text === undefined &&
+            response.id === open[0]!.id &&
+            response.name !== REQUEST_CONFIRMATION_FUNCTION_CALL_NAME
+          ) {
+            history.openCalls = NO_CALLS;
+            history.answering = contents.length;
+            contents.push(content);
+            continue;
+          }
+        } else if (
           history.openCalls.length === 0 &&
-          part.functionResponse === undefined &&
           (call === undefined
             ? part.text !== undefined
             : part.text === undefined &&
