@@ -100,10 +100,16 @@ export function isOutage(error: unknown): boolean {
   );
 }
 
-/** True for failures that rolled the statement back and may succeed when simply retried. */
+/**
+ * True for failures that rolled the statement back and may succeed when simply retried: a
+ * deadlock, a serialisation failure, or a backend the server terminated (`57P01`, `57P02`: its
+ * transaction is rolled back). The last is what a pooled connection the server dropped while
+ * idle answers when the pool hands it out before it has noticed; the connection is discarded,
+ * so the retry runs on another.
+ */
 export function isRetryable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === '40P01' || code === '40001';
+  return code === '40P01' || code === '40001' || code === '57P01' || code === '57P02';
 }
 
 /**
