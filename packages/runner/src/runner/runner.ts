@@ -143,7 +143,6 @@ class AcquireOptions implements AcquireSessionLockOptions {
   }
 }
 
-/** Runs the invocation holding the session, and hands the session on once it may be used. */
 /**
  * Runs agents in sessions: each `run` loads the session, picks the agent, stores the user's
  * message and every event the agents produce, and streams those events to the caller.

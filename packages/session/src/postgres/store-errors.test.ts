@@ -185,9 +185,15 @@ describe('error classes', () => {
     expect(isConnectionError(null)).toBe(false);
   });
 
-  it('retries only deadlocks and serialization failures', () => {
+  it('retries only deadlocks, serialization failures and terminated backends', () => {
     expect(isRetryable(driverError({ code: '40P01' }))).toBe(true);
     expect(isRetryable(driverError({ code: '40001' }))).toBe(true);
+    // A pooled connection the server dropped while idle: the statement never ran.
+    expect(isRetryable(driverError({ code: '57P01' }))).toBe(true);
+    expect(isRetryable(driverError({ code: '57P02' }))).toBe(true);
+    // A server starting up, or a connection that broke mid-statement, is not retried here.
+    expect(isRetryable(driverError({ code: '57P03' }))).toBe(false);
+    expect(isRetryable(new Error('Connection terminated unexpectedly'))).toBe(false);
     expect(isRetryable(driverError({ code: '23505' }))).toBe(false);
     expect(isRetryable(undefined)).toBe(false);
   });
